@@ -1,0 +1,3 @@
+from odoo_assets.cli import main
+
+main()
