@@ -1,0 +1,458 @@
+"""The `odoo-assets` command line: a thin layer over odoo_assets.operations."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import click
+
+from odoo_assets import __version__, operations, report
+from odoo_assets.config import Settings, load_settings
+from odoo_assets.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, OdooAssetsError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+
+EPILOG = """\b
+Configuration is read like odoo-bin reads it: -c FILE, else $ODOO_RC, else ~/.odoorc.
+For every setting: command-line flag > environment (PGHOST, PGPORT, PGUSER,
+PGPASSWORD, PGDATABASE) > config file > default. Unset connection settings
+fall through to libpq (~/.pgpass, service files).
+
+\b
+Exit codes:
+  0  success
+  1  the work failed, or a check found problems
+  2  usage or configuration error
+  3  database unreachable, or not an Odoo database of a supported series
+"""
+
+
+@dataclass
+class CliState:
+    """Global options, turned into Settings only when a command needs them."""
+
+    options: dict[str, Any]
+    log_level: str
+    log_format: str
+
+    def settings(self) -> Settings:
+        return load_settings(**self.options)
+
+
+class OdooAssetsGroup(click.Group):
+    """Turns library exceptions into a one-line message and the documented exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OdooAssetsError as exc:
+            click.echo(f"odoo-assets: error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("odoo-assets: interrupted", err=True)
+            ctx.exit(130)
+
+
+def _configure_logging(level: str, fmt: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if fmt == "json":
+        handler.setFormatter(report.JsonLogFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("odoo_assets")
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    root.propagate = False
+
+
+@click.group(
+    cls=OdooAssetsGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]}
+)
+@click.option("-c", "--config", metavar="FILE", help="Odoo configuration file (odoo.conf).")
+@click.option(
+    "-d",
+    "--database",
+    "databases",
+    metavar="DB",
+    multiple=True,
+    help="Database to work on; repeat or separate with commas for several.",
+)
+@click.option(
+    "--addons-path", metavar="PATHS", help="Comma-separated addons directories, as odoo-bin."
+)
+@click.option("--data-dir", metavar="DIR", help="Odoo data directory (holds filestore/<db>).")
+@click.option("--db-host", metavar="HOST", help="PostgreSQL host.")
+@click.option("--db-port", metavar="PORT", help="PostgreSQL port.")
+@click.option("--db-user", metavar="USER", help="PostgreSQL user.")
+@click.option("--db-password", metavar="PASSWORD", help="PostgreSQL password (prefer ~/.pgpass).")
+@click.option(
+    "--log-level",
+    type=click.Choice(LOG_LEVELS, case_sensitive=False),
+    default=None,
+    help="Logging threshold (default: warning; -v info, -vv debug).",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Log lines for humans, or one JSON object per line for log shippers.",
+)
+@click.option("-v", "--verbose", count=True, help="More output (repeatable).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.version_option(__version__, prog_name="odoo-assets")
+@click.pass_context
+def main(
+    ctx: click.Context,
+    config: str | None,
+    databases: tuple[str, ...],
+    addons_path: str | None,
+    data_dir: str | None,
+    db_host: str | None,
+    db_port: str | None,
+    db_user: str | None,
+    db_password: str | None,
+    log_level: str | None,
+    log_format: str,
+    verbose: int,
+    quiet: bool,
+) -> None:
+    """Build, inspect, repair and purge Odoo asset bundles outside the Odoo server.
+
+    odoo-assets resolves bundles from addon manifests and ir.asset records in
+    Odoo's exact order, compiles them as Odoo 17 does, and stores them as
+    ir_attachment rows with filestore blobs that a running Odoo serves as its
+    own.
+
+    \b
+    Typical use:
+      odoo-assets -c /etc/odoo/odoo.conf -d prod bundle check
+      odoo-assets -c /etc/odoo/odoo.conf -d prod bundle build
+      odoo-assets -c /etc/odoo/odoo.conf -d prod bundle regenerate
+    """
+    if log_level is None:
+        log_level = (
+            "error" if quiet else ("debug" if verbose > 1 else "info" if verbose else "warning")
+        )
+    _configure_logging(log_level, log_format)
+    ctx.obj = CliState(
+        options={
+            "config": config,
+            "databases": databases,
+            "addons_path": addons_path,
+            "data_dir": data_dir,
+            "db_host": db_host,
+            "db_port": db_port,
+            "db_user": db_user,
+            "db_password": db_password,
+        },
+        log_level=log_level,
+        log_format=log_format,
+    )
+
+
+@main.group()
+def bundle() -> None:
+    """Work on the asset bundles of one or more databases."""
+
+
+def _json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")(func)
+
+
+def _dry_run_option(func: F) -> F:
+    return click.option(
+        "--dry-run", is_flag=True, help="Show what would be written or removed; change nothing."
+    )(func)
+
+
+def _emit(data: Any, as_json: bool, render: Callable[[Any], str]) -> None:
+    if as_json:
+        click.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
+    else:
+        text = render(data)
+        if text:
+            click.echo(text)
+
+
+@contextmanager
+def _progress(label: str, quiet: bool) -> Iterator[operations.Progress]:
+    """A progress bar on a terminal; silence in cron and pipes."""
+    if quiet or not sys.stderr.isatty():
+        yield operations.Progress()
+        return
+    with click.progressbar(length=0, label=label, file=sys.stderr) as bar:
+
+        def start(total: int) -> None:
+            bar.length = total
+
+        def advance(item: str) -> None:
+            bar.label = f"{label} {item}"[:60]
+            bar.update(1)
+
+        yield operations.Progress(start=start, advance=advance)
+
+
+def _single_database(state: CliState) -> tuple[Settings, str]:
+    settings = state.settings()
+    if not settings.databases:
+        raise click.UsageError("no database given: use -d DB (or db_name in the config file)")
+    if len(settings.databases) > 1:
+        raise click.UsageError("this command works on one database at a time")
+    return settings, settings.databases[0]
+
+
+@bundle.command()
+@click.argument("bundle_name", metavar="BUNDLE")
+@click.option("--website", "website_id", type=int, help="Resolve as seen by this website id.")
+@click.option("--rtl", is_flag=True, help="Right-to-left CSS version and URL.")
+@click.option(
+    "--why", "why", metavar="PATH", help="Explain how PATH entered, moved in or left the bundle."
+)
+@_json_option
+@click.pass_obj
+def inspect(
+    state: CliState,
+    bundle_name: str,
+    website_id: int | None,
+    rtl: bool,
+    why: str | None,
+    as_json: bool,
+) -> None:
+    """Show a bundle's files in order, where each came from, versions and URLs.
+
+    \b
+    Examples:
+      odoo-assets -d prod bundle inspect web.assets_web
+      odoo-assets -d prod bundle inspect web.assets_frontend --website 1 --json
+      odoo-assets -d prod bundle inspect web.assets_web --why web/static/src/env.js
+    """
+    settings, dbname = _single_database(state)
+    with operations.open_workspace(settings, dbname) as ws:
+        result = operations.inspect_bundle(ws, bundle_name, website_id=website_id, rtl=rtl, why=why)
+    _emit(result, as_json, report.render_inspect)
+
+
+@bundle.command()
+@click.argument("bundles", nargs=-1, metavar="[BUNDLE]...")
+@click.option("--all", "all_bundles", is_flag=True, help="Every bundle of the installed addons.")
+@click.option(
+    "--website", "websites", type=int, multiple=True, help="Build for this website id (repeatable)."
+)
+@click.option("--all-websites", is_flag=True, help="Build for no website and for every website.")
+@click.option("--rtl", is_flag=True, help="Also build right-to-left CSS.")
+@click.option(
+    "--debug", is_flag=True, help="Also build the ?debug=assets variants and source maps."
+)
+@click.option(
+    "--force", is_flag=True, help="Rebuild even when the current version is stored intact."
+)
+@_dry_run_option
+@_json_option
+@click.pass_obj
+def build(
+    state: CliState,
+    bundles: tuple[str, ...],
+    all_bundles: bool,
+    websites: tuple[int, ...],
+    all_websites: bool,
+    rtl: bool,
+    debug: bool,
+    force: bool,
+    dry_run: bool,
+    as_json: bool,
+) -> None:
+    """Compile bundles and store them where Odoo looks for them.
+
+    Without BUNDLE names, builds what Odoo 17 pages load: web.assets_web (JS
+    and CSS, backend), web.assets_frontend (CSS), web.assets_frontend_minimal
+    and web.assets_frontend_lazy (JS) — the frontend ones for every website
+    when the website module is installed. A bundle whose current version is
+    already stored with an intact blob is skipped.
+
+    \b
+    Examples:
+      odoo-assets -d prod bundle build
+      odoo-assets -d prod bundle build web.assets_web --force
+      odoo-assets -d prod bundle build --all --all-websites --rtl --dry-run
+    """
+    if websites and all_websites:
+        raise click.UsageError("--website and --all-websites cannot be combined")
+    if bundles and all_bundles:
+        raise click.UsageError("give bundle names or --all, not both")
+    settings, dbname = _single_database(state)
+    with (
+        operations.open_workspace(settings, dbname) as ws,
+        _progress("building", as_json) as progress,
+    ):
+        result = operations.build(
+            ws,
+            operations.BuildRequest(
+                bundles=bundles,
+                all_bundles=all_bundles,
+                websites=websites,
+                all_websites=all_websites,
+                rtl=rtl,
+                debug=debug,
+                force=force,
+                dry_run=dry_run,
+            ),
+            progress=progress,
+        )
+    _emit(result.to_dict(), as_json, report.render_build)
+    if result.failed:
+        sys.exit(EXIT_FAILURE)
+
+
+@bundle.command(name="list")
+@click.option("--website", "website_id", type=int, help="Only rows of this website's URLs.")
+@_json_option
+@click.pass_obj
+def list_(state: CliState, website_id: int | None, as_json: bool) -> None:
+    """List stored bundle attachments with their blob status.
+
+    Each row shows id, bundle, kind, website, version, URL, size, whether the
+    blob is ok, missing or corrupt, and whether the version is current.
+    """
+    settings, dbname = _single_database(state)
+    with operations.open_workspace(settings, dbname) as ws:
+        rows = operations.list_bundles(ws, website_id=website_id)
+    _emit([row.to_dict() for row in rows], as_json, report.render_list)
+
+
+@bundle.command()
+@click.argument("bundles", nargs=-1, metavar="[BUNDLE]...")
+@click.option("--stale", is_flag=True, help="Remove versions that are no longer current.")
+@click.option(
+    "--all", "all_rows", is_flag=True, help="Remove every bundle row (Odoo rebuilds lazily)."
+)
+@click.option(
+    "--keep", type=click.IntRange(min=0), help="Keep the N newest versions per bundle URL."
+)
+@click.option("--website", "website_id", type=int, help="Only rows of this website's URLs.")
+@_dry_run_option
+@_json_option
+@click.pass_obj
+def purge(
+    state: CliState,
+    bundles: tuple[str, ...],
+    stale: bool,
+    all_rows: bool,
+    keep: int | None,
+    website_id: int | None,
+    dry_run: bool,
+    as_json: bool,
+) -> None:
+    """Remove bundle attachment rows; their blobs go to Odoo's garbage collector.
+
+    Only rows that are bundle attachments by Odoo's own definition are touched,
+    and a blob still referenced by any other attachment is never deleted.
+
+    \b
+    Examples:
+      odoo-assets -d prod bundle purge --stale --dry-run
+      odoo-assets -d prod bundle purge web.assets_web --keep 2
+    """
+    if not (stale or all_rows or keep is not None or bundles):
+        raise click.UsageError("say what to purge: BUNDLE names, --stale, --all or --keep N")
+    settings, dbname = _single_database(state)
+    with operations.open_workspace(settings, dbname) as ws:
+        result = operations.purge(
+            ws,
+            operations.PurgeRequest(
+                bundles=bundles,
+                stale=stale,
+                all_rows=all_rows,
+                keep=keep,
+                website_id=website_id,
+                dry_run=dry_run,
+            ),
+        )
+    _emit(result.to_dict(), as_json, report.render_purge)
+
+
+@bundle.command()
+@click.argument("bundles", nargs=-1, metavar="[BUNDLE]...")
+@click.option(
+    "--missing-only", is_flag=True, help="Only rebuild bundles whose blob is missing or corrupt."
+)
+@click.option(
+    "--website", "websites", type=int, multiple=True, help="Limit to this website id (repeatable)."
+)
+@_dry_run_option
+@_json_option
+@click.pass_obj
+def regenerate(
+    state: CliState,
+    bundles: tuple[str, ...],
+    missing_only: bool,
+    websites: tuple[int, ...],
+    dry_run: bool,
+    as_json: bool,
+) -> None:
+    """Repair bundles after a filestore move or a restore without filestore.
+
+    Finds bundle rows whose blob is missing or no longer matches its checksum,
+    removes them, and rebuilds the current version of the bundles (all stored
+    bundles, or only the broken ones with --missing-only).
+
+    \b
+    Examples:
+      odoo-assets -c /etc/odoo/odoo.conf -d prod bundle regenerate
+      odoo-assets -d prod bundle regenerate --missing-only --dry-run
+    """
+    settings, dbname = _single_database(state)
+    with (
+        operations.open_workspace(settings, dbname) as ws,
+        _progress("regenerating", as_json) as progress,
+    ):
+        result = operations.regenerate(
+            ws,
+            operations.RegenerateRequest(
+                bundles=bundles, missing_only=missing_only, websites=websites, dry_run=dry_run
+            ),
+            progress=progress,
+        )
+    _emit(result.to_dict(), as_json, report.render_build)
+    if result.failed:
+        sys.exit(EXIT_FAILURE)
+
+
+@bundle.command()
+@click.option(
+    "--website", "websites", type=int, multiple=True, help="Limit to this website id (repeatable)."
+)
+@_json_option
+@click.pass_obj
+def check(state: CliState, websites: tuple[int, ...], as_json: bool) -> None:
+    """Report broken, stale, duplicated or missing bundles; read only, for cron.
+
+    Exits 0 when everything is healthy and 1 when any problem is found, with
+    one line per problem and a summary.
+
+    \b
+    Example crontab line:
+      17 3 * * * odoo-assets -c /etc/odoo/odoo.conf -d prod bundle check -q
+    """
+    settings, dbname = _single_database(state)
+    with operations.open_workspace(settings, dbname) as ws:
+        result = operations.check(ws, websites=websites)
+    _emit(result.to_dict(), as_json, report.render_check)
+    sys.exit(EXIT_OK if result.healthy else EXIT_FAILURE)
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Entry point for tests and embedding: returns the exit code instead of exiting."""
+    try:
+        main.main(args=list(argv) if argv is not None else None, prog_name="odoo-assets")
+    except SystemExit as exc:
+        return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_USAGE
+    return EXIT_OK

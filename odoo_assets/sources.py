@@ -1,0 +1,95 @@
+"""Reading the contents of a resolved bundle's entries: files on disk or ir_attachment rows.
+
+This is the only place between resolution and compilation that touches the disk or the
+database, so compilation stays a pure function of its inputs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from odoo_assets.compilation import SourceAsset
+from odoo_assets.errors import ResolutionError
+from odoo_assets.resolution import BundleEntry
+from odoo_assets.storage.database import StoredFile
+from odoo_assets.storage.filestore import Filestore
+
+# Extensions Odoo's file_open accepts for asset files.
+ASSET_EXTENSIONS = (".js", ".css", ".scss", ".sass", ".less", ".xml")
+
+StoredFileLookup = Callable[[str], StoredFile | None]
+
+
+def _inside(path: Path, roots: Iterable[Path]) -> bool:
+    real = os.path.realpath(path)
+    return any(real.startswith(os.path.realpath(root) + os.sep) for root in roots)
+
+
+def read_file_entry(entry: BundleEntry, addons_paths: Sequence[Path]) -> SourceAsset:
+    """Read an on-disk asset; only asset extensions inside an addons path are opened."""
+    assert entry.filename is not None
+    path = Path(entry.filename)
+    if path.suffix not in ASSET_EXTENSIONS or not _inside(path, addons_paths):
+        raise ResolutionError(
+            f"bundle {entry.bundle!r}: {entry.url} is outside the addons paths or not an asset"
+        )
+    try:
+        # No newline translation and a BOM kept as U+FEFF, as Odoo reads them.
+        return SourceAsset(url=entry.url, content=path.read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        raise ResolutionError(f"bundle {entry.bundle!r}: file {path} disappeared") from None
+    except UnicodeDecodeError as exc:
+        raise ResolutionError(
+            f"bundle {entry.bundle!r}: {path} is not UTF-8 ({exc.reason} at byte {exc.start})"
+        ) from None
+    except OSError as exc:
+        raise ResolutionError(
+            f"bundle {entry.bundle!r}: cannot read {path}: {exc.strerror}"
+        ) from None
+
+
+def read_attachment_entry(
+    entry: BundleEntry, lookup: StoredFileLookup, filestore: Filestore
+) -> SourceAsset:
+    """Read an attachment-URL entry (website customisations, DB-only files)."""
+    stored = lookup(entry.url)
+    if stored is None:
+        raise ResolutionError(
+            f"bundle {entry.bundle!r}: {entry.url} is neither a file under an addon's static/"
+            " directory nor an attachment"
+        )
+    if stored.store_fname:
+        try:
+            data = filestore.read_blob(stored.store_fname)
+        except OSError:
+            raise ResolutionError(
+                f"bundle {entry.bundle!r}: blob {stored.store_fname} of attachment"
+                f" {stored.id} ({entry.url}) is missing from {filestore.root}"
+            ) from None
+    else:
+        data = stored.db_datas or b""
+    try:
+        return SourceAsset(url=entry.url, content=data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ResolutionError(
+            f"bundle {entry.bundle!r}: attachment {stored.id} ({entry.url}) is not UTF-8"
+        ) from None
+
+
+def load_sources(
+    entries: Sequence[BundleEntry],
+    *,
+    addons_paths: Sequence[Path],
+    lookup: StoredFileLookup,
+    filestore: Filestore,
+) -> list[SourceAsset]:
+    """The compilation input for the given (non-external) entries, in bundle order."""
+    sources = []
+    for entry in entries:
+        if entry.kind == "file":
+            sources.append(read_file_entry(entry, addons_paths))
+        elif entry.kind == "attachment":
+            sources.append(read_attachment_entry(entry, lookup, filestore))
+    return sources
