@@ -1,0 +1,177 @@
+"""Odoo's sharded filestore: `<data_dir>/filestore/<db>/<sha1[:2]>/<sha1>` plus the GC checklist.
+
+Blobs are content-addressed and never rewritten. Nothing here deletes a blob that an
+ir_attachment row references: removals go through the checklist, as Odoo's own do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from odoo_assets.errors import StorageError
+
+CHUNK = 1 << 16
+
+
+@dataclass(frozen=True)
+class BlobWrite:
+    store_fname: str
+    sha1: str
+    created: bool
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _same_content(path: Path, content: bytes) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(len(content) + 1) == content
+
+
+@dataclass(frozen=True)
+class Filestore:
+    """The filestore directory of one database."""
+
+    root: Path
+
+    def path_for(self, store_fname: str) -> Path:
+        """Odoo's `_full_path`: dots removed, slashes stripped, kept inside the root."""
+        cleaned = store_fname.replace(".", "").strip("/\\")
+        path = self.root / cleaned
+        if os.path.commonpath([os.path.abspath(path), os.path.abspath(self.root)]) != str(
+            os.path.abspath(self.root)
+        ):
+            raise StorageError(f"store_fname {store_fname!r} escapes the filestore {self.root}")
+        return path
+
+    @staticmethod
+    def store_fname_for(sha1: str) -> str:
+        return f"{sha1[:2]}/{sha1}"
+
+    def write_blob(self, content: bytes, series: str = "17.0") -> BlobWrite:
+        """Store content under its SHA-1, atomically; an identical blob is reused as is."""
+        sha1 = hashlib.sha1(content).hexdigest()
+        store_fname = self.store_fname_for(sha1)
+        if series in ("16.0", "17.0"):
+            legacy = f"{sha1[:3]}/{sha1}"
+            if self.path_for(legacy).is_file():
+                store_fname = legacy
+        path = self.path_for(store_fname)
+        if path.is_file():
+            if not _same_content(path, content):
+                raise StorageError(f"The attachment collides with an existing file: {path}")
+            return BlobWrite(store_fname, sha1, created=False)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(content)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                # A concurrent writer may have won the race: same name means same content.
+                os.replace(tmp_name, path)
+            except BaseException:
+                Path(tmp_name).unlink(missing_ok=True)
+                raise
+            _fsync_dir(path.parent)
+            self.mark_for_gc(store_fname)
+        except OSError as exc:
+            raise StorageError(f"cannot write blob {path}: {exc.strerror or exc}") from None
+        return BlobWrite(store_fname, sha1, created=True)
+
+    def checklist_path(self, store_fname: str) -> Path:
+        return self.root / "checklist" / store_fname.replace(".", "").strip("/\\")
+
+    def mark_for_gc(self, store_fname: str) -> None:
+        """Tell Odoo's collector to look at this blob once the transaction is over."""
+        entry = self.checklist_path(store_fname)
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        entry.touch()
+
+    def read_blob(self, store_fname: str) -> bytes:
+        return self.path_for(store_fname).read_bytes()
+
+    def blob_status(self, store_fname: str, checksum: str | None) -> str:
+        """ok, missing or corrupt (content no longer matches the row's SHA-1)."""
+        path = self.path_for(store_fname)
+        digest = hashlib.sha1()
+        try:
+            with path.open("rb") as handle:
+                while chunk := handle.read(CHUNK):
+                    digest.update(chunk)
+        except FileNotFoundError:
+            return "missing"
+        except OSError:
+            return "missing"
+        if checksum and digest.hexdigest() != checksum:
+            return "corrupt"
+        return "ok"
+
+    def checklist(self) -> list[str]:
+        """store_fnames waiting in the checklist."""
+        base = self.root / "checklist"
+        if not base.is_dir():
+            return []
+        return sorted(
+            str(p.relative_to(base)).replace(os.sep, "/") for p in base.rglob("*") if p.is_file()
+        )
+
+    def unreferenced_checklist_blobs(self, conn: psycopg.Connection[Any]) -> list[str]:
+        """Checklist entries whose blob exists and no ir_attachment row references (read only)."""
+        names = [n for n in self.checklist() if self.path_for(n).is_file()]
+        if not names:
+            return []
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT store_fname FROM ir_attachment WHERE store_fname = ANY(%s)", (names,)
+            )
+            referenced = {row[0] for row in cur.fetchall()}
+        return [n for n in names if n not in referenced]
+
+
+def collect_garbage(conn: psycopg.Connection[Any], filestore: Filestore) -> list[str]:
+    """Odoo's filestore GC: unlink checklisted blobs that no row references.
+
+    Runs in its own transaction under `LOCK ir_attachment IN SHARE MODE`, so no row can be
+    inserted or changed while it decides; gives up quietly when the lock is not granted.
+    """
+    conn.commit()
+    removed: list[str] = []
+    with conn.cursor() as cur:
+        cur.execute("SET LOCAL lock_timeout = '10s'")
+        try:
+            cur.execute("LOCK ir_attachment IN SHARE MODE")
+        except psycopg.errors.LockNotAvailable:
+            conn.rollback()
+            return removed
+        names = filestore.checklist()
+        referenced: set[str] = set()
+        for start in range(0, len(names), 1000):
+            chunk = names[start : start + 1000]
+            cur.execute(
+                "SELECT store_fname FROM ir_attachment WHERE store_fname = ANY(%s)", (chunk,)
+            )
+            referenced.update(row[0] for row in cur.fetchall())
+        for name in names:
+            if name not in referenced:
+                try:
+                    filestore.path_for(name).unlink()
+                    removed.append(name)
+                except FileNotFoundError:
+                    pass
+            filestore.checklist_path(name).unlink(missing_ok=True)
+    conn.commit()
+    return removed
