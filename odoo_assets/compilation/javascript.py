@@ -1,0 +1,267 @@
+"""`@odoo-module` JavaScript: detection, transpilation to `odoo.define`, and JS assembly.
+
+The transformations are regular-expression rewrites applied in a fixed order on the whole
+text, reproducing Odoo 17's output byte for byte (it has no JS parser either).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+
+import rjsmin
+
+from odoo_assets.errors import CompilationError
+
+# `/** @odoo-module alias=x default=false */` at the very start of the file. `.*` stays on the
+# comment's first line but the whitespace after it may span lines, as in Odoo 17.
+_MODULE_HEADER = re.compile(
+    r"\s*/[*/].*\s*@odoo-module(?:\s+alias=(?P<alias>[\w.]+))?(?:\s+default=(?P<default>False|false|0))?"
+)
+# Odoo 18: every file under static/src or static/tests is a module unless it opts out.
+_MODULE_HEADER_18 = re.compile(
+    r"\s*/[*/].*\s*@odoo-module(?P<ignore>\s+ignore)?(?:\s+alias=(?P<alias>[^\s*]+))?"
+    r"(?:\s+default=(?P<default>\w+))?"
+)
+_MODULE_URL = re.compile(r"/?(?P<module>\S+)/(?:[\S/]*/)?static/(?P<kind>src|tests|lib)(?P<rest>/[\S/]*)")
+
+_Q = r"""(?P<q>["'`])"""  # an opening quote, closed by (?P=q)
+_PATH = _Q + r"""[^"'`]+(?P=q)"""
+_NAMES = r"\{[\s\w,]+\}"
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.MULTILINE)
+
+
+_LEGACY_DEFAULT_IMPORT = _rx(
+    r"""^(?P<s>\s*)import\s+(?P<name>\w+)\s*from\s*(?P<path>(?P<q>["'`])[^@."'`][^"'`]*(?P=q))"""
+)
+_NAMED_IMPORT = _rx(rf"^(?P<s>\s*)import\s+(?P<names>{_NAMES})\s*from\s*(?P<path>{_PATH})")
+_DEFAULT_AND_NAMED_IMPORT = _rx(
+    rf"^(?P<s>\s*)import\s+(?P<default>\w+)\s*,\s*(?P<names>{_NAMES})\s*from\s*(?P<path>{_PATH})"
+)
+_LEGACY_PATH = re.compile(r"""(?P<q>["'`])[^@."'`][^"'`]*(?P=q)""")
+_DEFAULT_AND_STAR_IMPORT = _rx(
+    r"^(?P<s>\s*)import\s+(?P<default>\w+)\s*,\s*\*\s+as\s+(?P<alias>\w+)\s*from\s*(?P<path>[^;\n]+)"
+)
+_DEFAULT_IMPORT = _rx(rf"^(?P<s>\s*)import\s+(?P<name>\w+)\s*from\s*(?P<path>{_PATH})")
+_STAR_IMPORT = _rx(r"^(?P<s>\s*)import\s+\*\s+as\s+(?P<alias>\w+)\s*from\s*(?P<path>[^;\n]+)")
+_BARE_IMPORT = _rx(r"^(?P<s>\s*)import\s+(?P<path>[^;\n]+)")
+_EXPORT_FROM = _rx(rf"^(?P<s>\s*)export\s*(?P<names>\{{[\w\s,]+\}})\s*from\s*(?P<path>{_PATH})")
+_EXPORT_STAR_FROM = _rx(rf"^(?P<s>\s*)export\s*\*\s*from\s*(?P<path>{_PATH})")
+_INDEX_REQUIRE = _rx(r"""require\s*\(\s*(?P<path>(?P<q>["'`])[^"'`]*/index/?(?P=q))\s*\)""")
+_REQUIRE = _rx(r"""^[^/*\n]*require\((?P<q>["'`])(?P<path>[^"'`]+)(?P=q)\)""")
+_EXPORT_FUNCTION = _rx(r"^(?P<s>\s*)export\s+(?P<kind>(?:async\s+)?function)\s+(?P<name>\w+)")
+_EXPORT_CLASS = _rx(r"^(?P<s>\s*)export\s+class\s+(?P<name>\w+)")
+_EXPORT_VARIABLE = _rx(r"^(?P<s>\s*)export\s+(?P<kind>let|const|var)\s+(?P<name>\w+)")
+_EXPORT_NAMES = _rx(r"^(?P<s>\s*)export\s*(?P<names>\{[\w\s,]+\})")
+_EXPORT_DEFAULT_FUNCTION = _rx(
+    r"^(?P<s>\s*)export\s+default\s+(?P<kind>(?:async\s+)?function)\s+(?P<name>\w+)"
+)
+_EXPORT_DEFAULT_CLASS = _rx(r"^(?P<s>\s*)export\s+default\s+class\s+(?P<name>\w+)")
+_EXPORT_DEFAULT_VARIABLE = _rx(r"^(?P<s>\s*)export\s+default\s+(?P<kind>let|const|var)\s+(?P<name>\w+)\s*")
+_EXPORT_DEFAULT = _rx(r"^(?P<s>\s*)export\s+default(?:\s+\w+\s*=)?")
+_QUNIT_CALL = re.compile(r"QUnit\.(?:test|debug|only)\(")
+
+_DEFAULT = 'Symbol.for("default")'
+
+
+def is_odoo_module(url: str, content: str, series: str = "17.0") -> bool:
+    """Whether Odoo transpiles this file."""
+    if series == "18.0":
+        header = _MODULE_HEADER_18.match(content)
+        if header and header["ignore"]:
+            return False
+        parts = url.lstrip("/").split("/")
+        if len(parts) > 3 and parts[1] == "static" and parts[2] in ("src", "tests"):
+            return True
+        return bool(header)
+    return bool(_MODULE_HEADER.match(content))
+
+
+def url_to_module_path(url: str) -> str:
+    """`/web/static/src/core/registry.js` → `@web/core/registry`."""
+    match = _MODULE_URL.match(url)
+    if not match:
+        raise CompilationError(
+            f"{url}: an Odoo module must live under static/src, static/lib or static/tests"
+        )
+    rest = match["rest"]
+    if rest.endswith(("/index.js", "/index")):
+        rest = rest.rsplit("/", 1)[0]
+    if rest.endswith(".js"):
+        rest = rest[:-3]
+    prefix = {"src": "", "lib": "/../lib", "tests": "/../tests"}[match["kind"]]
+    return f"@{match['module']}{prefix}{rest}"
+
+
+def _as_to_colon(item: str) -> str:
+    parts = item.split(" as ")
+    return item if len(parts) < 2 else f"{parts[1]}: {parts[0]}"
+
+
+def _without_as(item: str) -> str:
+    return item.split(" as ")[0]
+
+
+def _object_literal(names: str) -> str:
+    return "{" + ", ".join(_as_to_colon(item) for item in names[1:-1].split(",")) + "}"
+
+
+def _default_and_named(m: re.Match[str]) -> str:
+    names = m["names"].replace(" as ", ": ")
+    if _LEGACY_PATH.match(m["path"]):
+        return f"{m['s']}const {m['default']} = require({m['path']});\n{m['s']}const {names} = {m['default']}"
+    return f"{m['s']}const {{ [{_DEFAULT}]: {m['default']},{names[1:]} = require({m['path']})"
+
+
+def _export_from(m: re.Match[str]) -> str:
+    plain = "{" + ",".join(_without_as(item) for item in m["names"][1:-1].split(",")) + "}"
+    return (
+        f"{m['s']}{{const {plain} = require({m['path']});"
+        f"Object.assign(__exports, {_object_literal(m['names'])})}}"
+    )
+
+
+def _remove_index(m: re.Match[str]) -> str:
+    path = m["path"]
+    return f"require({path[: path.rfind('/index')] + path[0]})"
+
+
+def relative_to_module_path(url: str, relative: str) -> str:
+    """Resolve `./x` / `../x` against the file's url into a module name."""
+    url_parts = url.split("/")
+    rel_parts = relative.split("/")
+    up = rel_parts.count("..") + 1
+    joined = "/".join(url_parts[:-up] + [p for p in rel_parts if p not in ("..", ".")])
+    return url_to_module_path(joined)
+
+
+def _resolve_requires(url: str, content: str, dependencies: dict[str, None]) -> str:
+    for m in list(_REQUIRE.finditer(content)):
+        path = m["path"]
+        module_path = path
+        if path.startswith(".") and "/" in path:
+            module_path = relative_to_module_path(url, path)
+            quote = m["q"]
+            replacement = f'require("{module_path}")'
+            content = re.sub(
+                rf"require\({re.escape(quote + path + quote)}\)", replacement.replace("\\", "\\\\"), content
+            )
+        dependencies.setdefault(module_path, None)
+    return content
+
+
+def _sub(pattern: re.Pattern[str], repl: str | Callable[[re.Match[str]], str]) -> Callable[[str], str]:
+    return lambda text: pattern.sub(repl, text)
+
+
+_IMPORT_STEPS: tuple[Callable[[str], str], ...] = (
+    _sub(_LEGACY_DEFAULT_IMPORT, r"\g<s>const \g<name> = require(\g<path>)"),
+    _sub(
+        _NAMED_IMPORT,
+        lambda m: f"{m['s']}const {m['names'].replace(' as ', ': ')} = require({m['path']})",
+    ),
+    _sub(_DEFAULT_AND_NAMED_IMPORT, _default_and_named),
+    _sub(
+        _DEFAULT_AND_STAR_IMPORT,
+        lambda m: (
+            f"{m['s']}const {m['alias']} = require({m['path']});\n"
+            f"{m['s']}const {m['default']} = {m['alias']}[{_DEFAULT}]"
+        ),
+    ),
+    _sub(_DEFAULT_IMPORT, lambda m: f"{m['s']}const {m['name']} = require({m['path']})[{_DEFAULT}]"),
+    _sub(_STAR_IMPORT, r"\g<s>const \g<alias> = require(\g<path>)"),
+    # Odoo drops the leading whitespace here, blank lines before the import included.
+    _sub(_BARE_IMPORT, r"require(\g<path>)"),
+    _sub(_EXPORT_FROM, _export_from),
+    _sub(_EXPORT_STAR_FROM, r"\g<s>Object.assign(__exports, require(\g<path>))"),
+    _sub(_INDEX_REQUIRE, _remove_index),
+)
+
+_EXPORT_STEPS: tuple[Callable[[str], str], ...] = (
+    _sub(_EXPORT_FUNCTION, r"\g<s>__exports.\g<name> = \g<name>; \g<kind> \g<name>"),
+    _sub(_EXPORT_CLASS, r"\g<s>const \g<name> = __exports.\g<name> = class \g<name>"),
+    _sub(_EXPORT_VARIABLE, r"\g<s>\g<kind> \g<name> = __exports.\g<name>"),
+    _sub(_EXPORT_NAMES, lambda m: f"{m['s']}Object.assign(__exports, {_object_literal(m['names'])})"),
+    _sub(
+        _EXPORT_DEFAULT_FUNCTION,
+        lambda m: f"{m['s']}__exports[{_DEFAULT}] = {m['name']}; {m['kind']} {m['name']}",
+    ),
+    _sub(
+        _EXPORT_DEFAULT_CLASS,
+        lambda m: f"{m['s']}const {m['name']} = __exports[{_DEFAULT}] = class {m['name']}",
+    ),
+    _sub(
+        _EXPORT_DEFAULT_VARIABLE,
+        lambda m: f"{m['s']}{m['kind']} {m['name']} = __exports[{_DEFAULT}]",
+    ),
+    _sub(_EXPORT_DEFAULT, lambda m: f"{m['s']}__exports[{_DEFAULT}] ="),
+)
+
+_ALIAS_TEMPLATE = (
+    "\nodoo.define(`{alias}`, ['{module}'], function (require) {{\n"
+    "                        return require('{module}'){suffix};\n"
+    "                        }});\n"
+)
+
+
+def _alias_module(module_path: str, content: str) -> str:
+    header = _MODULE_HEADER.match(content)
+    if not header or not header["alias"]:
+        return ""
+    suffix = "" if header["default"] else f"[{_DEFAULT}]"
+    return _ALIAS_TEMPLATE.format(alias=header["alias"], module=module_path, suffix=suffix)
+
+
+def transpile(url: str, content: str, series: str = "17.0") -> str:
+    """Rewrite an ES module into Odoo's `odoo.define(name, deps, factory)` form."""
+    module_path = url_to_module_path(url)
+    alias = _alias_module(module_path, content)
+    for step in _IMPORT_STEPS:
+        content = step(content)
+    dependencies: dict[str, None] = {}
+    content = _resolve_requires(url, content, dependencies)
+    for step in _EXPORT_STEPS:
+        content = step(content)
+    if series != "16.0" and "tests" in url and _QUNIT_CALL.search(content):
+        module = _MODULE_URL.match(url)
+        assert module is not None
+        content = f'QUnit.module("{module["module"]}", function() {{{content}}});'
+    if series == "16.0":
+        head = f"odoo.define({module_path!r}, async function (require) {{\n"
+    else:
+        head = f"odoo.define({module_path!r}, {list(dependencies)!r}, function (require) {{\n"
+    content = f"{head}'use strict';\nlet __exports = {{}};\n{content}\nreturn __exports;\n}});\n"
+    return content + alias
+
+
+def script_content(url: str, content: str | None, error: str | None, series: str) -> tuple[str, bool]:
+    """The text a script contributes (transpiled when it is a module) and whether it was."""
+    if content is None:
+        message = error or f"Could not get content for {url}."
+        return f"console.error({json.dumps(message)});", False
+    if is_odoo_module(url, content, series):
+        return transpile(url, content, series), True
+    return content, False
+
+
+def minified_script(url: str, content: str) -> str:
+    return f"\n/* {url} */\n{rjsmin.jsmin(content)}"
+
+
+def debug_banner(url: str, content: str) -> str:
+    """The framed header of a script in a debug bundle."""
+    lines = [f"Filepath: {url}", f"Lines: {content.count(chr(10))}"]
+    width = max(len(line) for line in lines)
+    return "\n".join(
+        [
+            "",
+            "/" + "*" * (width + 5),
+            *(f"*  {line:<{width}}  *" for line in lines),
+            "*" * (width + 5) + "/",
+            content,
+        ]
+    )

@@ -1,0 +1,374 @@
+"""QWeb templates of a JS bundle: reading, `t-inherit` inheritance, and the template block.
+
+Inheritance specs (`<xpath expr=… position=…>` and element-match specs) are applied with the
+same whitespace rules as Odoo's view inheritance, so the merged templates come out identical.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import re
+import textwrap
+from collections.abc import Sequence
+from typing import Any
+
+from lxml import etree
+
+from odoo_assets.errors import CompilationError
+
+_TRAILING_BLANK_LINE = re.compile(r"\n[ \t]*$")
+_READ_PARSER = etree.XMLParser(ns_clean=True, remove_comments=True, resolve_entities=False)
+_MERGE_PARSER = etree.XMLParser(ns_clean=True, recover=True, remove_comments=True)
+
+
+def _hasclass(context: Any, *classes: str) -> bool:
+    node = context.context_node
+    present = set((node.get("class") or "").split())
+    return set(classes) <= present
+
+
+_XPATH_EXTENSIONS = {(None, "hasclass"): _hasclass}
+
+
+def read_template_file(url: str, content: str | None, error: str | None = None) -> str:
+    """The templates of one XML file as a string of elements (Odoo's XMLAsset content)."""
+    if content is None:
+        raise CompilationError(error or f"{url}: could not get content")
+    try:
+        root = etree.fromstring(content.encode("utf-8"), parser=_READ_PARSER)
+    except etree.XMLSyntaxError as exc:
+        name = url.replace("/", "_")
+        return (
+            f'<t t-name="parsing_error{name}"><parsererror>Invalid XML template: {url} \n'
+            f" {exc.msg} </parsererror></t>"
+        )
+    if root.tag in ("templates", "template"):
+        return "".join(etree.tostring(child, encoding="unicode") for child in root)
+    return etree.tostring(root, encoding="unicode")
+
+
+# --- Inheritance specs -------------------------------------------------------------------------
+
+
+def _add_text_before(node: Any, text: str | None) -> None:
+    if text is None:
+        return
+    previous = node.getprevious()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + text
+    else:
+        parent = node.getparent()
+        parent.text = (parent.text or "").rstrip() + text
+
+
+def _remove_keeping_tail(node: Any) -> None:
+    _add_text_before(node, node.tail)
+    node.tail = None
+    node.getparent().remove(node)
+
+
+def _insert_spec_children_before(node: Any, spec: Any, extract: Any) -> None:
+    """Insert the spec's children before node, moving whitespace as view inheritance does."""
+    spec_text = spec.text or ""
+    previous = node.getprevious()
+    if previous is None:
+        parent = node.getparent()
+        found = parent.text and _TRAILING_BLANK_LINE.search(parent.text)
+        kept = found.group(0) if found else ""
+        parent.text = ((parent.text or "").rstrip() + spec_text) or (None if spec.text is None else "")
+    else:
+        found = previous.tail and _TRAILING_BLANK_LINE.search(previous.tail)
+        kept = found.group(0) if found else ""
+        previous.tail = (previous.tail or "").rstrip() + spec_text
+    if len(spec) > 0:
+        spec[-1].tail = (spec[-1].tail or "").rstrip() + kept
+    else:
+        spec.text = (spec.text or "").rstrip() + kept
+    for child in list(spec):
+        if child.get("position") == "move":
+            child = extract(child)
+        node.addprevious(child)
+
+
+def _locate(tree: Any, spec: Any) -> Any:
+    if spec.tag == "xpath":
+        expr = spec.get("expr")
+        try:
+            found = etree.XPath(expr, extensions=_XPATH_EXTENSIONS)(tree)
+        except (etree.XPathSyntaxError, etree.XPathEvalError) as exc:
+            raise CompilationError(f"invalid xpath {expr!r}: {exc}") from None
+        return found[0] if isinstance(found, list) and found else None
+    if spec.tag == "field":
+        return next((n for n in tree.iter("field") if n.get("name") == spec.get("name")), None)
+    for candidate in tree.iter(spec.tag):
+        if all(candidate.get(a) == spec.get(a) for a in spec.attrib if a != "position"):
+            return candidate
+    return None
+
+
+def _set_attributes(node: Any, spec: Any) -> None:
+    for item in spec.iter("attribute"):
+        name = item.get("name")
+        value = item.text or ""
+        if item.get("add") or item.get("remove"):
+            separator = item.get("separator", ",")
+            split_on = None if separator == " " else separator
+            added = [s for s in (s.strip() for s in item.get("add", "").split(split_on)) if s]
+            removed = {s.strip() for s in item.get("remove", "").split(split_on)}
+            current = (s.strip() for s in node.get(name, "").split(split_on))
+            value = (split_on or " ").join(itertools.chain((v for v in current if v not in removed), added))
+        if value:
+            node.set(name, value)
+        elif name in node.attrib:
+            del node.attrib[name]
+
+
+def _replace(source: Any, node: Any, spec: Any, extract: Any) -> Any:
+    mode = spec.get("mode", "outer")
+    if mode == "inner":
+        for child in list(node):
+            node.remove(child)
+        node.text = None
+        for child in spec:
+            node.append(copy.deepcopy(child))
+        node.text = spec.text
+        return source
+    if mode != "outer":
+        raise CompilationError(f"invalid replace mode {mode!r}")
+    for placeholder in spec.xpath(".//*[text()='$0']"):
+        placeholder.text = ""
+        placeholder.append(copy.deepcopy(node))
+    if node.getparent() is None:
+        content = None
+        comment = None
+        for child in spec:
+            if child.tag is not etree.Comment:
+                content = child
+                break
+            comment = child
+        source = copy.deepcopy(content)
+        if node.get("t-name"):
+            source.set("t-name", node.get("t-name"))
+        if comment is not None:
+            text = source.text
+            source.text = None
+            comment.tail = text
+            source.insert(0, comment)
+        return source
+    for child in list(spec):
+        if child.get("position") == "move":
+            child = extract(child)
+        node.addprevious(child)
+    node.getparent().remove(node)
+    return source
+
+
+def apply_inheritance(source: Any, specs: Sequence[Any]) -> Any:
+    """Apply inheritance specs to a copy of a parent template; returns the new root."""
+    pending = list(specs)
+
+    def extract(spec: Any) -> Any:
+        if len(spec):
+            raise CompilationError("a moved node must be an empty locator")
+        found = _locate(source, spec)
+        if found is None:
+            raise CompilationError(f"element to move {etree.tostring(spec, encoding='unicode')!r} not found")
+        _remove_keeping_tail(found)
+        return found
+
+    while pending:
+        spec = pending.pop(0)
+        if not isinstance(spec.tag, str):
+            continue
+        if spec.tag == "data":
+            pending.extend(spec)
+            continue
+        node = _locate(source, spec)
+        if node is None:
+            attrs = "".join(f' {a}="{spec.get(a)}"' for a in spec.attrib if a != "position")
+            raise CompilationError(f"element '<{spec.tag}{attrs}>' cannot be located in parent")
+        position = spec.get("position", "inside")
+        if position == "replace":
+            source = _replace(source, node, spec, extract)
+        elif position == "attributes":
+            _set_attributes(node, spec)
+        elif position == "inside":
+            marker = etree.Element("sentinel")
+            node.append(marker)
+            _insert_spec_children_before(marker, spec, extract)
+            _remove_keeping_tail(marker)
+        elif position == "after":
+            marker = etree.Element("sentinel")
+            node.addnext(marker)
+            if node.tail is not None:
+                marker.tail = node.tail
+                node.tail = None
+            _insert_spec_children_before(marker, spec, extract)
+            _remove_keeping_tail(marker)
+        elif position == "before":
+            _insert_spec_children_before(node, spec, extract)
+        else:
+            raise CompilationError(f"invalid position {position!r}")
+    return source
+
+
+# --- Merging a bundle's templates --------------------------------------------------------------
+
+
+def merge_templates(files: Sequence[tuple[str, str]], show_inherit_info: bool = False) -> str:
+    """All templates of the bundle with inheritance applied, grouped by addon.
+
+    `files` are (url, content-from-read_template_file) in bundle order.
+    """
+    by_addon: dict[str, dict[str, tuple[Any, list[str]]]] = {}
+    for url, content in files:
+        text = content.strip()
+        wrapped = content if text.startswith("<odoo>") else f"<templates>{content}</templates>"
+        try:
+            tree = etree.fromstring(wrapped.encode("utf-8"), parser=_MERGE_PARSER)
+        except etree.XMLSyntaxError as exc:
+            raise CompilationError(f"{url}: cannot parse templates: {exc.msg}") from None
+        if tree is None:
+            raise CompilationError(f"{url}: cannot parse templates")
+        addon = url.split("/")[1]
+        own = by_addon.setdefault(addon, {})
+        for element in list(tree):
+            if not isinstance(element.tag, str):
+                continue
+            _merge_one(by_addon, own, addon, url, element, show_inherit_info)
+    root = etree.Element("root")
+    for templates in by_addon.values():
+        for template, urls in templates.values():
+            if show_inherit_info:
+                tail: str | None = "\n"
+                if len(root) > 0:
+                    tail = root[-1].tail
+                    root[-1].tail = "\n\n"
+                comment = etree.Comment(f" Filepath: {' => '.join(urls)} ")
+                comment.tail = tail
+                root.append(comment)
+            root.append(template)
+    return etree.tostring(root, encoding="unicode")[6:-7]
+
+
+def _inherit_comments(url: str, element: Any) -> list[Any]:
+    specs = []
+    for item in element:
+        position = item.get("position")
+        attrib = dict(item.attrib)
+        attrib.pop("position", None)
+        comment = etree.Comment(f' Filepath: {url} ; position="{position}" ; {attrib} ')
+        if position == "attributes":
+            if item.get("expr"):
+                holder = etree.Element("xpath", {"expr": item.get("expr"), "position": "before"})
+            else:
+                holder = etree.Element(item.tag, item.attrib)
+                holder.attrib["position"] = "before"
+            holder.append(comment)
+            specs.append(holder)
+        elif len(item) > 0:
+            item[0].addprevious(comment)
+        else:
+            item.append(comment)
+        specs.append(item)
+    return specs
+
+
+def _merge_one(
+    by_addon: dict[str, dict[str, tuple[Any, list[str]]]],
+    own: dict[str, tuple[Any, list[str]]],
+    addon: str,
+    url: str,
+    element: Any,
+    show_inherit_info: bool,
+) -> None:
+    name = element.get("t-name")
+    if name is not None:
+        first, _, rest = name.partition(".")
+        if rest and first == addon:
+            name = rest
+    parent_ref = element.get("t-inherit")
+    if parent_ref is not None:
+        mode = element.get("t-inherit-mode", "primary")
+        if mode not in ("primary", "extension"):
+            raise CompilationError(f"{url}: invalid t-inherit-mode {mode!r} for template {name!r}")
+        parent_addon, dot, parent_name = parent_ref.partition(".")
+        if not dot:
+            parent_addon, parent_name = addon, parent_ref
+        if parent_addon not in by_addon:
+            if parent_ref in own:
+                parent_addon, parent_name = addon, parent_ref
+            else:
+                raise CompilationError(
+                    f"{url}: template {name!r} inherits {parent_ref!r}, whose addon"
+                    f" {parent_addon!r} has no templates earlier in the bundle"
+                )
+        if parent_name not in by_addon[parent_addon]:
+            raise CompilationError(
+                f"{url}: template {addon}.{name} inherits {parent_addon}.{parent_name},"
+                " which is not defined earlier in the bundle"
+            )
+        parent_tree, parent_urls = by_addon[parent_addon][parent_name]
+        parent_tree = copy.deepcopy(parent_tree)
+        specs = _inherit_comments(url, element) if show_inherit_info else list(element)
+        if mode == "primary":
+            parent_tree.tag = element.tag
+        result = apply_inheritance_checked(url, parent_tree, specs)
+        if mode == "primary":
+            for attr, value in element.attrib.items():
+                if attr not in ("t-inherit", "t-inherit-mode"):
+                    result.set(attr, value)
+            if not name:
+                raise CompilationError(f"{url}: a primary template needs a t-name")
+            own[name] = (result, [*parent_urls, url])
+        else:
+            by_addon[parent_addon][parent_name] = (result, [*parent_urls, url])
+    elif name:
+        if name in own:
+            raise CompilationError(f"{url}: template {name!r} already exists in addon {addon!r}")
+        own[name] = (element, [url])
+    elif element.get("t-extend"):
+        own[f"{element.get('t-extend')}__extend_{len(own)}"] = (element, [url])
+    else:
+        raise CompilationError(f"{url}: a template has no t-name")
+
+
+def apply_inheritance_checked(url: str, parent: Any, specs: Sequence[Any]) -> Any:
+    try:
+        return apply_inheritance(parent, specs)
+    except CompilationError as exc:
+        raise CompilationError(f"{url}: {exc}") from None
+
+
+def templates_string(xml: str) -> str:
+    """The template document embedded in the JS bundle, escaped for a JS template literal."""
+    text = "\n".join(
+        [
+            '<?xml version="1.0" encoding="UTF-8"?>',
+            '<templates xml:space="preserve">',
+            xml,
+            "</templates>",
+        ]
+    )
+    return text.replace("\\", "\\\\").replace("`", "\\`").replace("${", "\\${")
+
+
+def template_block(bundle: str, templates: str) -> str:
+    """The `odoo.define('<bundle>.bundle.xml', …)` block appended to a 17.0 JS bundle.
+
+    The 20-space indentation and the emptied whitespace-only lines reproduce what a dedented
+    Python block does to text with unindented lines inside.
+    """
+    pad, inner = " " * 20, " " * 24
+    body = (
+        f"\n\n{pad}/*******************************************\n"
+        f"{pad}*  Templates                               *\n"
+        f"{pad}*******************************************/\n\n"
+        f"{pad}odoo.define('{bundle}.bundle.xml', ['@web/core/registry'], function(require){{\n"
+        f"{inner}'use strict';\n"
+        f"{inner}const {{ registry }} = require('@web/core/registry');\n"
+        f"{inner}registry.category(`xml_templates`).add(`{bundle}`, `{templates}`);\n"
+        f"{pad}}});"
+    )
+    return textwrap.dedent(body)
