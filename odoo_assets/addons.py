@@ -138,9 +138,7 @@ def odoo_package_addons() -> Path | None:
     return Path(next(iter(spec.submodule_search_locations))) / "addons"
 
 
-def addons_search_path(
-    addons_paths: Sequence[Path], data_dir: Path, series: str
-) -> tuple[Path, ...]:
+def addons_search_path(addons_paths: Sequence[Path], data_dir: Path, series: str) -> tuple[Path, ...]:
     """The server's `odoo.addons.__path__`: data_dir addons, then --addons-path entries.
 
     When `base` is in none of them, the `odoo` package's own addons directory is appended

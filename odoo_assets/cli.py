@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import click
+import psycopg
 
 from odoo_assets import __version__, operations, report
 from odoo_assets.config import Settings, load_settings
@@ -56,6 +57,10 @@ class OdooAssetsGroup(click.Group):
         except OdooAssetsError as exc:
             click.echo(f"odoo-assets: error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except psycopg.Error as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            click.echo(f"odoo-assets: error: database error: {first}", err=True)
+            ctx.exit(EXIT_FAILURE)
         except KeyboardInterrupt:
             click.echo("odoo-assets: interrupted", err=True)
             ctx.exit(130)
@@ -73,9 +78,7 @@ def _configure_logging(level: str, fmt: str) -> None:
     root.propagate = False
 
 
-@click.group(
-    cls=OdooAssetsGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]}
-)
+@click.group(cls=OdooAssetsGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-c", "--config", metavar="FILE", help="Odoo configuration file (odoo.conf).")
 @click.option(
     "-d",
@@ -85,9 +88,7 @@ def _configure_logging(level: str, fmt: str) -> None:
     multiple=True,
     help="Database to work on; repeat or separate with commas for several.",
 )
-@click.option(
-    "--addons-path", metavar="PATHS", help="Comma-separated addons directories, as odoo-bin."
-)
+@click.option("--addons-path", metavar="PATHS", help="Comma-separated addons directories, as odoo-bin.")
 @click.option("--data-dir", metavar="DIR", help="Odoo data directory (holds filestore/<db>).")
 @click.option("--db-host", metavar="HOST", help="PostgreSQL host.")
 @click.option("--db-port", metavar="PORT", help="PostgreSQL port.")
@@ -139,9 +140,7 @@ def main(
       odoo-assets -c /etc/odoo/odoo.conf -d prod bundle regenerate
     """
     if log_level is None:
-        log_level = (
-            "error" if quiet else ("debug" if verbose > 1 else "info" if verbose else "warning")
-        )
+        log_level = "error" if quiet else ("debug" if verbose > 1 else "info" if verbose else "warning")
     _configure_logging(log_level, log_format)
     ctx.obj = CliState(
         options={
@@ -214,9 +213,7 @@ def _single_database(state: CliState) -> tuple[Settings, str]:
 @click.argument("bundle_name", metavar="BUNDLE")
 @click.option("--website", "website_id", type=int, help="Resolve as seen by this website id.")
 @click.option("--rtl", is_flag=True, help="Right-to-left CSS version and URL.")
-@click.option(
-    "--why", "why", metavar="PATH", help="Explain how PATH entered, moved in or left the bundle."
-)
+@click.option("--why", "why", metavar="PATH", help="Explain how PATH entered, moved in or left the bundle.")
 @_json_option
 @click.pass_obj
 def inspect(
@@ -249,12 +246,8 @@ def inspect(
 )
 @click.option("--all-websites", is_flag=True, help="Build for no website and for every website.")
 @click.option("--rtl", is_flag=True, help="Also build right-to-left CSS.")
-@click.option(
-    "--debug", is_flag=True, help="Also build the ?debug=assets variants and source maps."
-)
-@click.option(
-    "--force", is_flag=True, help="Rebuild even when the current version is stored intact."
-)
+@click.option("--debug", is_flag=True, help="Also build the ?debug=assets variants and source maps.")
+@click.option("--force", is_flag=True, help="Rebuild even when the current version is stored intact.")
 @_dry_run_option
 @_json_option
 @click.pass_obj
@@ -331,12 +324,8 @@ def list_(state: CliState, website_id: int | None, as_json: bool) -> None:
 @bundle.command()
 @click.argument("bundles", nargs=-1, metavar="[BUNDLE]...")
 @click.option("--stale", is_flag=True, help="Remove versions that are no longer current.")
-@click.option(
-    "--all", "all_rows", is_flag=True, help="Remove every bundle row (Odoo rebuilds lazily)."
-)
-@click.option(
-    "--keep", type=click.IntRange(min=0), help="Keep the N newest versions per bundle URL."
-)
+@click.option("--all", "all_rows", is_flag=True, help="Remove every bundle row (Odoo rebuilds lazily).")
+@click.option("--keep", type=click.IntRange(min=0), help="Keep the N newest versions per bundle URL.")
 @click.option("--website", "website_id", type=int, help="Only rows of this website's URLs.")
 @_dry_run_option
 @_json_option
@@ -381,12 +370,8 @@ def purge(
 
 @bundle.command()
 @click.argument("bundles", nargs=-1, metavar="[BUNDLE]...")
-@click.option(
-    "--missing-only", is_flag=True, help="Only rebuild bundles whose blob is missing or corrupt."
-)
-@click.option(
-    "--website", "websites", type=int, multiple=True, help="Limit to this website id (repeatable)."
-)
+@click.option("--missing-only", is_flag=True, help="Only rebuild bundles whose blob is missing or corrupt.")
+@click.option("--website", "websites", type=int, multiple=True, help="Limit to this website id (repeatable).")
 @_dry_run_option
 @_json_option
 @click.pass_obj
@@ -427,9 +412,7 @@ def regenerate(
 
 
 @bundle.command()
-@click.option(
-    "--website", "websites", type=int, multiple=True, help="Limit to this website id (repeatable)."
-)
+@click.option("--website", "websites", type=int, multiple=True, help="Limit to this website id (repeatable).")
 @_json_option
 @click.pass_obj
 def check(state: CliState, websites: tuple[int, ...], as_json: bool) -> None:

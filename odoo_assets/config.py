@@ -104,9 +104,7 @@ def read_config_file(path: Path) -> dict[str, str]:
     if not parser.has_section("options"):
         return {}
     return {
-        key: value.strip()
-        for key, value in parser.items("options")
-        if value.strip().lower() not in _UNSET
+        key: value.strip() for key, value in parser.items("options") if value.strip().lower() not in _UNSET
     }
 
 

@@ -357,16 +357,12 @@ def row_status(ws: Workspace, row: att.BundleAttachment) -> str:
     return "ok" if hashlib.sha1(content).hexdigest() == row.checksum else "corrupt"
 
 
-def _compile(
-    ws: Workspace, variant: Variant, assets: Sequence[Any], unique: str
-) -> tuple[CompiledFile, ...]:
+def _compile(ws: Workspace, variant: Variant, assets: Sequence[Any], unique: str) -> tuple[CompiledFile, ...]:
     map_url = variant_url(variant, unique, f"{variant.asset_type}.map") if variant.debug else None
     options = ws.compile_options()
     if variant.asset_type == "js":
         return compile_js(variant.bundle, assets, options, debug=variant.debug, map_url=map_url)
-    return compile_css(
-        variant.bundle, assets, options, rtl=variant.rtl, debug=variant.debug, map_url=map_url
-    )
+    return compile_css(variant.bundle, assets, options, rtl=variant.rtl, debug=variant.debug, map_url=map_url)
 
 
 def _compilation_key(variant: Variant, unique: str, assets: Sequence[Any]) -> str:
@@ -505,9 +501,7 @@ def build(ws: Workspace, request: BuildRequest, progress: Progress | None = None
     progress.start(len(variants))
     for variant in variants:
         try:
-            outcome = build_variant(
-                ws, variant, force=request.force, dry_run=request.dry_run, cache=cache
-            )
+            outcome = build_variant(ws, variant, force=request.force, dry_run=request.dry_run, cache=cache)
         except OdooAssetsError as exc:
             ws.db.conn.rollback()
             outcome = Outcome(
@@ -546,9 +540,7 @@ class StoredBundle:
     def variant(self) -> Variant:
         debug = not self.ext.startswith("min.")
         asset_type: AssetType = (
-            "js"
-            if self.ext.split(".")[-1 if not self.ext.endswith("map") else -2] == "js"
-            else "css"
+            "js" if self.ext.split(".")[-1 if not self.ext.endswith("map") else -2] == "js" else "css"
         )
         return Variant(self.bundle, asset_type, self.website_id, self.rtl, debug)
 
@@ -673,9 +665,7 @@ class RegenerateRequest:
     dry_run: bool = False
 
 
-def regenerate(
-    ws: Workspace, request: RegenerateRequest, progress: Progress | None = None
-) -> BuildResult:
+def regenerate(ws: Workspace, request: RegenerateRequest, progress: Progress | None = None) -> BuildResult:
     """Remove rows whose blob is missing or corrupt, then rebuild current versions."""
     rows = [
         r
@@ -866,8 +856,7 @@ def inspect_bundle(
         files.append(
             {
                 "url": entry.url,
-                "path": entry.filename
-                or ("external" if entry.kind == "external" else "attachment"),
+                "path": entry.filename or ("external" if entry.kind == "external" else "attachment"),
                 "kind": entry.extension,
                 "source": entry.kind,
                 "size": size,
@@ -880,9 +869,7 @@ def inspect_bundle(
     stored = []
     for url in (u for u in urls.values() if u):
         for row in att.find_bundle_attachments(ws.db.conn, url):
-            stored.append(
-                {"id": row.id, "url": row.url, "size": row.file_size, "blob": row_status(ws, row)}
-            )
+            stored.append({"id": row.id, "url": row.url, "size": row.file_size, "blob": row_status(ws, row)})
     ws.db.conn.rollback()
     data: dict[str, Any] = {
         "bundle": bundle,

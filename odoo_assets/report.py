@@ -40,9 +40,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """A plain aligned text table."""
     cells = [[str(h) for h in headers]] + [["-" if c is None else str(c) for c in r] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    lines = [
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
-    ]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
     return "\n".join(lines)
 
 
@@ -72,9 +70,7 @@ def render_inspect(data: dict[str, Any]) -> str:
         lines.append("")
         lines.append("stored:")
         for att in data["attachments"]:
-            lines.append(
-                f"  #{att['id']} {att['url']} {human_size(att['size'])} blob {att['blob']}"
-            )
+            lines.append(f"  #{att['id']} {att['url']} {human_size(att['size'])} blob {att['blob']}")
     else:
         lines.append("")
         lines.append("stored: nothing for the current versions (run `odoo-assets bundle build`)")
@@ -109,9 +105,7 @@ def render_build(data: dict[str, Any]) -> str:
     summary = ", ".join(f"{count} {status}" for status, count in sorted(data["summary"].items()))
     prefix = "dry run: " if data["dry_run"] else ""
     body = table(("status", "bundle", "website", "version", "size", "note"), rows) if rows else ""
-    return "\n".join(
-        x for x in (body, f"{prefix}{data['database']}: {summary or 'nothing to do'}") if x
-    )
+    return "\n".join(x for x in (body, f"{prefix}{data['database']}: {summary or 'nothing to do'}") if x)
 
 
 def render_list(rows: list[dict[str, Any]]) -> str:
@@ -131,17 +125,13 @@ def render_list(rows: list[dict[str, Any]]) -> str:
         )
         for r in rows
     ]
-    return table(
-        ("id", "bundle", "kind", "website", "version", "size", "blob", "state", "url"), table_rows
-    )
+    return table(("id", "bundle", "kind", "website", "version", "size", "blob", "state", "url"), table_rows)
 
 
 def render_purge(data: dict[str, Any]) -> str:
     verb = "would remove" if data["dry_run"] else "removed"
     lines = [f"{verb} #{r['id']} {r['url']} ({human_size(r['size'])})" for r in data["removed"]]
-    lines.append(
-        f"{data['database']}: {verb} {len(data['removed'])} rows, {human_size(data['bytes'])}"
-    )
+    lines.append(f"{data['database']}: {verb} {len(data['removed'])} rows, {human_size(data['bytes'])}")
     return "\n".join(lines)
 
 

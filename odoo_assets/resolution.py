@@ -66,9 +66,7 @@ class Origin:
 
     def describe(self) -> str:
         where = (
-            f"{self.addon}/__manifest__.py"
-            if self.source == "manifest"
-            else (f"ir.asset #{self.asset_id}")
+            f"{self.addon}/__manifest__.py" if self.source == "manifest" else (f"ir.asset #{self.asset_id}")
         )
         return f"{where} [{self.bundle}] {self.directive} {self.path!r}"
 
@@ -159,8 +157,7 @@ def get_paths(ctx: ResolutionContext, path_def: str, bundle: str) -> list[PathMa
     if addon is not None:
         if addon.name not in ctx.installed:
             raise ResolutionError(
-                f"bundle {bundle!r}: {path_def!r} belongs to addon {addon.name!r},"
-                " which is not installed"
+                f"bundle {bundle!r}: {path_def!r} belongs to addon {addon.name!r}, which is not installed"
             )
         root = str(addon.addons_path)
         full_path = os.path.normpath(os.sep.join([root, *parts]))
@@ -195,11 +192,7 @@ def related_rows(ctx: ResolutionContext, bundle: str) -> list[IrAssetRow]:
         else:
             rows = [r for r in rows if r.website_id in (None, website_id)]
             overridden = {r.key for r in rows if r.website_id == website_id and r.key}
-            rows = [
-                r
-                for r in rows
-                if r.website_id == website_id or not r.key or r.key not in overridden
-            ]
+            rows = [r for r in rows if r.website_id == website_id or not r.key or r.key not in overridden]
     return [r for r in rows if r.active]
 
 
@@ -228,9 +221,7 @@ class _State:
                 continue
             self.memo.add(match.url)
             new.append(
-                BundleEntry(
-                    match.url, match.filename, bundle, match.last_modified, origin, match.kind
-                )
+                BundleEntry(match.url, match.filename, bundle, match.last_modified, origin, match.kind)
             )
         self.entries[index:index] = new
         for offset, entry in enumerate(new):
@@ -291,9 +282,7 @@ class _Resolver:
                 self._row(row, bundle, seen, start)
 
     def _row(self, row: IrAssetRow, bundle: str, seen: tuple[str, ...], start: int) -> None:
-        origin = Origin(
-            "ir.asset", bundle, row.directive or "", row.path, asset_id=row.id, target=row.target
-        )
+        origin = Origin("ir.asset", bundle, row.directive or "", row.path, asset_id=row.id, target=row.target)
         self.process(row.directive, row.target, row.path, bundle, seen, start, origin)
 
     def process(
@@ -346,13 +335,10 @@ class _Resolver:
             state.insert(matches, bundle, origin, target_index + 1, "inserted-after")
         elif directive == "replace":
             state.insert(matches, bundle, origin, target_index, "replaced")
-            state.remove(
-                target_matches or [PathMatch(target or "", None, None, "attachment")], origin
-            )
+            state.remove(target_matches or [PathMatch(target or "", None, None, "attachment")], origin)
         elif directive == "remove" and not state.remove(matches, origin) and matches:
             raise ResolutionError(
-                f"bundle {bundle!r}: cannot remove {path!r}, it is not in the bundle"
-                f" ({origin.describe()})"
+                f"bundle {bundle!r}: cannot remove {path!r}, it is not in the bundle ({origin.describe()})"
             )
 
 

@@ -45,14 +45,10 @@ def read_file_entry(entry: BundleEntry, addons_paths: Sequence[Path]) -> SourceA
             f"bundle {entry.bundle!r}: {path} is not UTF-8 ({exc.reason} at byte {exc.start})"
         ) from None
     except OSError as exc:
-        raise ResolutionError(
-            f"bundle {entry.bundle!r}: cannot read {path}: {exc.strerror}"
-        ) from None
+        raise ResolutionError(f"bundle {entry.bundle!r}: cannot read {path}: {exc.strerror}") from None
 
 
-def read_attachment_entry(
-    entry: BundleEntry, lookup: StoredFileLookup, filestore: Filestore
-) -> SourceAsset:
+def read_attachment_entry(entry: BundleEntry, lookup: StoredFileLookup, filestore: Filestore) -> SourceAsset:
     """Read an attachment-URL entry (website customisations, DB-only files)."""
     stored = lookup(entry.url)
     if stored is None:

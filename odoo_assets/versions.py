@@ -32,16 +32,10 @@ def checksum_descriptors(
         templates = [e for e in entries if e.extension in TEMPLATE_EXTENSIONS]
         return [f"{e.url},{_mtime_text(e)}" for e in (*scripts, *templates)]
     direction = "rtl" if rtl else "ltr"
-    return [
-        f"{e.url},{_mtime_text(e)},{direction}"
-        for e in entries
-        if e.extension in STYLESHEET_EXTENSIONS
-    ]
+    return [f"{e.url},{_mtime_text(e)},{direction}" for e in entries if e.extension in STYLESHEET_EXTENSIONS]
 
 
-def bundle_checksum(
-    entries: Sequence[BundleEntry], asset_type: AssetType, rtl: bool = False
-) -> str:
+def bundle_checksum(entries: Sequence[BundleEntry], asset_type: AssetType, rtl: bool = False) -> str:
     """SHA-512 of the joined descriptors, first 64 hex digits."""
     text = ",".join(checksum_descriptors(entries, asset_type, rtl))
     return hashlib.sha512(text.encode("utf-8")).hexdigest()[:64]

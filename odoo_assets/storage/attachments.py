@@ -189,9 +189,7 @@ def read_db_datas(conn: Conn, attachment_id: int) -> bytes | None:
     return bytes(row[0]) if row and row[0] is not None else None
 
 
-def _delete(
-    conn: Conn, filestore: Filestore, where: str, params: tuple[Any, ...]
-) -> list[BundleAttachment]:
+def _delete(conn: Conn, filestore: Filestore, where: str, params: tuple[Any, ...]) -> list[BundleAttachment]:
     """Delete rows not locked by another transaction; their blobs go to the checklist."""
     with conn.cursor(row_factory=class_row(BundleAttachment)) as cur:
         cur.execute(

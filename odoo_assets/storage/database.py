@@ -71,9 +71,7 @@ def detect_series(conn: Conn, dbname: str) -> str:
         row = cur.fetchone()
         if not row or not row[0]:
             conn.rollback()
-            raise NotOdooDatabase(
-                f"database {dbname!r} is not an Odoo database (no ir_module_module)"
-            )
+            raise NotOdooDatabase(f"database {dbname!r} is not an Odoo database (no ir_module_module)")
         cur.execute("SELECT latest_version, state FROM ir_module_module WHERE name = 'base'")
         row = cur.fetchone()
     conn.rollback()
@@ -148,9 +146,7 @@ def has_column(conn: Conn, table: str, column: str) -> bool:
 def installed_modules(conn: Conn) -> frozenset[str]:
     """Modules a registry would load: installed, to upgrade, to remove."""
     with conn.cursor() as cur:
-        cur.execute(
-            "SELECT name FROM ir_module_module WHERE state = ANY(%s)", (list(INSTALLED_STATES),)
-        )
+        cur.execute("SELECT name FROM ir_module_module WHERE state = ANY(%s)", (list(INSTALLED_STATES),))
         return frozenset(str(name) for (name,) in cur.fetchall())
 
 
@@ -182,9 +178,7 @@ def read_websites(conn: Conn) -> list[Website]:
 
 def _xmlid_res_id(conn: Conn, module: str, name: str) -> int | None:
     with conn.cursor() as cur:
-        cur.execute(
-            "SELECT res_id FROM ir_model_data WHERE module = %s AND name = %s", (module, name)
-        )
+        cur.execute("SELECT res_id FROM ir_model_data WHERE module = %s AND name = %s", (module, name))
         row = cur.fetchone()
         return int(row[0]) if row else None
 
@@ -198,7 +192,7 @@ def theme_modules(conn: Conn) -> frozenset[str]:
     with conn.cursor() as cur:
         cur.execute(
             "SELECT m.name FROM ir_module_module m"
-            " JOIN ir_module_module_category c ON c.id = m.category_id"
+            " JOIN ir_module_category c ON c.id = m.category_id"
             " WHERE m.state != 'uninstallable'"
             " AND (c.id = %s OR c.parent_id = %s) AND NOT (c.id = ANY(%s))",
             (theme_category, theme_category, hidden),

@@ -125,9 +125,7 @@ class Filestore:
         base = self.root / "checklist"
         if not base.is_dir():
             return []
-        return sorted(
-            str(p.relative_to(base)).replace(os.sep, "/") for p in base.rglob("*") if p.is_file()
-        )
+        return sorted(str(p.relative_to(base)).replace(os.sep, "/") for p in base.rglob("*") if p.is_file())
 
     def unreferenced_checklist_blobs(self, conn: psycopg.Connection[Any]) -> list[str]:
         """Checklist entries whose blob exists and no ir_attachment row references (read only)."""
@@ -135,9 +133,7 @@ class Filestore:
         if not names:
             return []
         with conn.cursor() as cur:
-            cur.execute(
-                "SELECT store_fname FROM ir_attachment WHERE store_fname = ANY(%s)", (names,)
-            )
+            cur.execute("SELECT store_fname FROM ir_attachment WHERE store_fname = ANY(%s)", (names,))
             referenced = {row[0] for row in cur.fetchall()}
         return [n for n in names if n not in referenced]
 
@@ -161,9 +157,7 @@ def collect_garbage(conn: psycopg.Connection[Any], filestore: Filestore) -> list
         referenced: set[str] = set()
         for start in range(0, len(names), 1000):
             chunk = names[start : start + 1000]
-            cur.execute(
-                "SELECT store_fname FROM ir_attachment WHERE store_fname = ANY(%s)", (chunk,)
-            )
+            cur.execute("SELECT store_fname FROM ir_attachment WHERE store_fname = ANY(%s)", (chunk,))
             referenced.update(row[0] for row in cur.fetchall())
         for name in names:
             if name not in referenced:

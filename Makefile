@@ -1,0 +1,61 @@
+# odoo-assets: `make demo` runs the tool on the bundled fixtures, `make test` runs the suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO := .demo
+DEMO_DB := odoo_demo
+PG_BINDIR := $(shell pg_config --bindir 2>/dev/null)
+
+.PHONY: demo demo-stop test lint bench clean postgres
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+venv: $(BIN)/.installed
+
+# PostgreSQL server binaries: Debian's package when missing and we may install it.
+postgres:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || [ -x "$(PG_BINDIR)/initdb" ]; then \
+		exit 0; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing PostgreSQL server (apt-get install postgresql)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	else \
+		echo "PostgreSQL server binaries are missing: install them (Debian/Ubuntu: sudo apt-get install postgresql)"; \
+		echo "or point the tests at a server with ODOO_ASSETS_TEST_PG='host=... user=...'"; \
+		exit 2; \
+	fi
+
+demo: postgres venv
+	@mkdir -p $(DEMO)
+	@port=$$($(BIN)/python -m tests.pgcluster start --dir $(CURDIR)/$(DEMO)/pg) && \
+	$(BIN)/python -m tests.pgcluster createdb --dir $(CURDIR)/$(DEMO)/pg --db $(DEMO_DB) && \
+	printf '[options]\naddons_path = %s,%s\ndata_dir = %s\ndb_host = 127.0.0.1\ndb_port = %s\ndb_user = postgres\ndb_name = $(DEMO_DB)\n' \
+		"$(CURDIR)/fixtures/odoo/addons" "$(CURDIR)/fixtures/addons" "$(CURDIR)/$(DEMO)/data" "$$port" > $(DEMO)/odoo.conf && \
+	echo "database $(DEMO_DB) on 127.0.0.1:$$port, config $(DEMO)/odoo.conf" && \
+	echo "+ odoo-assets -c $(DEMO)/odoo.conf bundle build" && \
+	$(BIN)/odoo-assets -c $(DEMO)/odoo.conf bundle build && \
+	echo "+ odoo-assets -c $(DEMO)/odoo.conf bundle list" && \
+	$(BIN)/odoo-assets -c $(DEMO)/odoo.conf bundle list && \
+	echo "+ odoo-assets -c $(DEMO)/odoo.conf bundle check" && \
+	$(BIN)/odoo-assets -c $(DEMO)/odoo.conf bundle check
+
+demo-stop:
+	-$(BIN)/python -m tests.pgcluster stop --dir $(CURDIR)/$(DEMO)/pg
+
+test: postgres venv
+	$(BIN)/python -m pytest -q
+
+lint: venv
+	$(BIN)/ruff check odoo_assets tests
+	$(BIN)/mypy
+
+bench: venv
+	@if [ -f bench/run.py ]; then $(BIN)/python -m bench.run; else echo "no benchmark yet (bench/run.py)"; fi
+
+clean: demo-stop
+	rm -rf $(DEMO) $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
