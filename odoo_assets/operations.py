@@ -325,8 +325,9 @@ def plan_variants(ws: Workspace, request: BuildRequest) -> list[Variant]:
             for name in names:
                 if name not in known:
                     ws.resolve(name, None)  # raises the "unknown bundle" error with suggestions
+        frontend_names = {b for b, _ in FRONTEND_TARGETS}
         targets: list[tuple[str, AssetType, bool]] = [
-            (name, t, True) for name in names for t in ("js", "css")
+            (name, t, name in frontend_names) for name in names for t in ("js", "css")
         ]
     else:
         defined = set(ws.known_bundles())

@@ -7,6 +7,7 @@ ir_attachment row references: removals go through the checklist, as Odoo's own d
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import tempfile
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ import psycopg
 from odoo_assets.errors import StorageError
 
 CHUNK = 1 << 16
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,8 @@ class Filestore:
         return f"{sha1[:2]}/{sha1}"
 
     def write_blob(self, content: bytes, series: str = "17.0") -> BlobWrite:
-        """Store content under its SHA-1, atomically; an identical blob is reused as is."""
+        """Store content under its SHA-1, atomically; an identical blob is reused as is,
+        a damaged one is replaced."""
         sha1 = hashlib.sha1(content).hexdigest()
         store_fname = self.store_fname_for(sha1)
         if series in ("16.0", "17.0"):
@@ -70,9 +73,11 @@ class Filestore:
                 store_fname = legacy
         path = self.path_for(store_fname)
         if path.is_file():
-            if not _same_content(path, content):
-                raise StorageError(f"The attachment collides with an existing file: {path}")
-            return BlobWrite(store_fname, sha1, created=False)
+            if _same_content(path, content):
+                return BlobWrite(store_fname, sha1, created=False)
+            # The name is the SHA-1 of the content, so a different file there is a damaged
+            # copy of this very content: replacing it can only repair other references.
+            log.warning("replacing corrupt blob %s", path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)

@@ -1,0 +1,276 @@
+"""The command line against a real PostgreSQL: exit codes, one-line errors, the main commands."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from odoo_assets.cli import main
+from tests.conftest import OdooTestDb, Server
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(main, list(args), env=env or {}, catch_exceptions=False)
+
+
+def cli(db: OdooTestDb, *args: str) -> Result:
+    return run(*db.cli_args(), *args)
+
+
+def bundle_rows(db: OdooTestDb) -> list[tuple[str, str]]:
+    return db.query(
+        "SELECT url, store_fname FROM ir_attachment WHERE url LIKE '/web/assets/%' ORDER BY url"
+    )
+
+
+# --- help and errors ---------------------------------------------------------------------------
+
+
+def test_help_lists_every_command() -> None:
+    top = run("--help")
+    assert top.exit_code == 0 and "bundle" in top.output and "Exit codes" in top.output
+    sub = run("bundle", "--help")
+    for command in ("build", "check", "inspect", "list", "purge", "regenerate"):
+        assert f"  {command} " in sub.output
+
+
+def test_missing_config_file(tmp_path: Path) -> None:
+    result = run("-c", str(tmp_path / "nope.conf"), "-d", "x", "bundle", "list")
+    assert result.exit_code == 2
+    assert result.output.strip() == f"odoo-assets: error: config file not found: {tmp_path / 'nope.conf'}"
+
+
+def test_unreachable_server_hides_password(tmp_path: Path) -> None:
+    result = run("--db-host", "127.0.0.1", "--db-port", "1", "--db-password", "hunter2", "-d", "x",
+                 "bundle", "list")
+    assert result.exit_code == 3
+    assert result.output.startswith("odoo-assets: error: cannot connect to database 'x':")
+    assert "hunter2" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_unknown_database(pg_cluster: Server) -> None:
+    result = run("--db-host", pg_cluster.host, "--db-port", str(pg_cluster.port), "--db-user",
+                 pg_cluster.user, "-d", "no_such_db", "bundle", "list")
+    assert result.exit_code == 3
+    assert 'database "no_such_db" does not exist' in result.output
+
+
+def test_not_an_odoo_database(pg_cluster: Server, empty_db: str) -> None:
+    result = run("--db-host", pg_cluster.host, "--db-port", str(pg_cluster.port), "--db-user",
+                 pg_cluster.user, "-d", empty_db, "bundle", "list")
+    assert result.exit_code == 3
+    assert result.output.strip() == (
+        f"odoo-assets: error: database '{empty_db}' is not an Odoo database (no ir_module_module)"
+    )
+
+
+def test_unsupported_series(bare_odoo_db: OdooTestDb) -> None:
+    bare_odoo_db.execute("UPDATE ir_module_module SET latest_version = '15.0.1.3' WHERE name = 'base'")
+    result = cli(bare_odoo_db, "bundle", "list")
+    assert result.exit_code == 3
+    assert "is Odoo 15.0, supported series: 16.0, 17.0, 18.0" in result.output
+
+
+def test_unknown_bundle_suggests(odoo_db: OdooTestDb) -> None:
+    result = cli(odoo_db, "bundle", "inspect", "web.assets_wbe")
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        "odoo-assets: error: unknown bundle 'web.assets_wbe' (did you mean: web.assets_web, web.assets_backend, web.assets_web_dark?)"
+    )
+
+
+def test_no_database_is_a_usage_error(tmp_path: Path) -> None:
+    result = run("bundle", "list", env={"HOME": str(tmp_path)})
+    assert result.exit_code == 2 and "no database given" in result.output
+
+
+# --- inspect -----------------------------------------------------------------------------------
+
+
+def test_inspect_json_with_db_backed_entries(odoo_db: OdooTestDb) -> None:
+    result = cli(odoo_db, "bundle", "inspect", "web.assets_frontend", "--website", "1", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["bundle"] == "web.assets_frontend" and data["website_id"] == 1
+    assert data["series"] == "17.0"
+    files = [(f["url"], f["path"] if f["source"] != "file" else "file") for f in data["files"]]
+    custom = "/_custom/web.assets_frontend/website/static/src/scss/options/user_values.scss"
+    assert files[:6] == [
+        ("/web/static/src/public/early.js", "file"),
+        ("/web/static/lib/bootstrap/scss/_functions.scss", "file"),
+        ("/web/static/src/scss/primary_variables.scss", "file"),
+        ("/website/static/src/scss/primary_variables.scss", "file"),
+        (custom, "attachment"),
+        ("/theme_demo/static/src/scss/primary_variables.scss", "file"),
+    ]
+    tail = [f["url"] for f in data["files"]][-4:]
+    assert tail == [
+        "/website/static/src/snippets/s_banner.scss",
+        "/website/static/src/snippets/s_extra.scss",
+        "/website/static/src/snippets/s_w1.scss",
+        "/website/static/src/snippets/s_text.js",
+    ]
+    early = data["files"][0]
+    assert early["origin"] == "ir.asset #1 [web.assets_frontend]" and early["directive"] == "append"
+    assert data["urls"]["css"] == f"/web/assets/1/{data['versions']['css']}/web.assets_frontend.min.css"
+
+
+def test_inspect_why(odoo_db: OdooTestDb) -> None:
+    result = cli(odoo_db, "bundle", "inspect", "web.assets_web", "--why",
+                 "web/static/src/legacy/jquery_like.js")
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("why:")]
+    assert lines == [
+        "why: added /web/static/src/legacy/jquery_like.js by append 'web/static/src/legacy/**/*.js' in web/__manifest__.py [web.assets_backend]",
+        "why: removed /web/static/src/legacy/jquery_like.js by replace 'demo_shop/static/src/legacy_replacement.js' target web/static/src/legacy/jquery_like.js in demo_shop/__manifest__.py [web.assets_backend]",
+    ]
+
+
+# --- build, list, purge, regenerate, check ------------------------------------------------------
+
+
+def test_build_writes_rows_and_blobs_then_skips(odoo_db: OdooTestDb) -> None:
+    before = odoo_db.query("SELECT last_value FROM base_cache_signaling_assets")[0][0]
+    result = cli(odoo_db, "bundle", "build", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["summary"] == {"built": 8}
+    rows = bundle_rows(odoo_db)
+    assert [url.split("/")[-1] for url, _ in rows].count("web.assets_frontend.min.css") == 2
+    for url, store_fname in rows:
+        blob = odoo_db.filestore / store_fname
+        assert blob.is_file() and store_fname == f"{store_fname[:2]}/{hashlib.sha1(blob.read_bytes()).hexdigest()}"
+        assert (odoo_db.filestore / "checklist" / store_fname).exists()
+    assert odoo_db.query("SELECT last_value FROM base_cache_signaling_assets")[0][0] > before
+    again = json.loads(cli(odoo_db, "bundle", "build", "--json").stdout)
+    assert again["summary"] == {"skipped": 8}
+    assert bundle_rows(odoo_db) == rows
+
+
+def test_build_row_columns_match_odoo(odoo_db: OdooTestDb) -> None:
+    assert cli(odoo_db, "bundle", "build", "web.assets_web").exit_code == 0
+    [row] = odoo_db.query(
+        "SELECT name, description, res_model, res_field, res_id, company_id, type, public,"
+        " access_token, db_datas, file_size, checksum, mimetype, index_content, create_uid,"
+        " write_uid, original_id, website_id, key, store_fname, url,"
+        " create_date = write_date AND write_date > now() at time zone 'UTC' - interval '1 hour'"
+        " FROM ir_attachment WHERE name = 'web.assets_web.min.js'"
+    )
+    content = (odoo_db.filestore / row[19]).read_bytes()
+    assert row[:19] == (
+        "web.assets_web.min.js", None, "ir.ui.view", None, 0, 1, "binary", True, None, None,
+        len(content), hashlib.sha1(content).hexdigest(), "application/javascript", "application",
+        1, 1, None, None, None,
+    )
+    assert row[20].startswith("/web/assets/") and row[20].endswith("/web.assets_web.min.js")
+    assert row[21] is True
+    [css] = odoo_db.query(
+        "SELECT mimetype, index_content FROM ir_attachment WHERE name = 'web.assets_web.min.css'"
+    )
+    assert css[0] == "text/css" and css[1].startswith(
+        '@import "/web/static/src/css/fonts.css";\n/* <inline asset> */\n@charset "UTF-8";'
+    )
+
+
+def test_build_with_db_storage(odoo_db: OdooTestDb) -> None:
+    odoo_db.execute("INSERT INTO ir_config_parameter (key, value) VALUES ('ir_attachment.location', 'db')")
+    assert cli(odoo_db, "bundle", "build", "web.assets_web").exit_code == 0
+    rows = odoo_db.query(
+        "SELECT store_fname, length(db_datas), file_size FROM ir_attachment WHERE url LIKE '/web/assets/%'"
+    )
+    assert rows and all(r[0] is None and r[1] == r[2] for r in rows)
+    assert not odoo_db.filestore.exists()
+
+
+def test_regenerate_after_filestore_loss_and_corruption(odoo_db: OdooTestDb, tmp_path: Path) -> None:
+    assert cli(odoo_db, "bundle", "build").exit_code == 0
+    rows = bundle_rows(odoo_db)
+    shutil.rmtree(odoo_db.filestore)
+    check = cli(odoo_db, "bundle", "check")
+    assert check.exit_code == 1 and check.output.count(": missing-blob: ") == 8
+    result = cli(odoo_db, "bundle", "regenerate", "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)["summary"]
+    assert summary == {"removed": 8, "built": 8}
+    assert sorted(url for url, _ in bundle_rows(odoo_db)) == sorted(url for url, _ in rows)
+    for _, store_fname in bundle_rows(odoo_db):
+        assert (odoo_db.filestore / store_fname).is_file()
+    # Corrupt one blob (two website rows share it): only those are rebuilt with --missing-only.
+    url, store_fname = bundle_rows(odoo_db)[0]
+    (odoo_db.filestore / store_fname).write_text("garbage")
+    assert "corrupt-blob" in cli(odoo_db, "bundle", "check").output
+    result = json.loads(cli(odoo_db, "bundle", "regenerate", "--missing-only", "--json").stdout)
+    assert result["summary"] == {"removed": 2, "built": 2}
+    assert cli(odoo_db, "bundle", "check").exit_code == 0
+
+
+def test_purge_never_deletes_a_blob_still_referenced(odoo_db: OdooTestDb) -> None:
+    assert cli(odoo_db, "bundle", "build", "web.assets_web").exit_code == 0
+    [(url, store_fname)] = [r for r in bundle_rows(odoo_db) if r[0].endswith(".min.js")]
+    odoo_db.execute(
+        "INSERT INTO ir_attachment (name, type, store_fname, res_model, res_id, public)"
+        " VALUES ('copy.js', 'binary', %s, 'res.partner', 3, false)", (store_fname,)
+    )
+    dry = cli(odoo_db, "bundle", "purge", "--all", "--dry-run")
+    assert dry.exit_code == 0 and "would remove" in dry.output and len(bundle_rows(odoo_db)) == 2
+    assert cli(odoo_db, "bundle", "purge", "--all").exit_code == 0
+    assert bundle_rows(odoo_db) == []
+    from odoo_assets.storage.filestore import Filestore, collect_garbage
+
+    with odoo_db.connect() as conn:
+        removed = collect_garbage(conn, Filestore(odoo_db.filestore))
+    assert store_fname not in removed and (odoo_db.filestore / store_fname).is_file()
+    assert len(removed) == 1 and not (odoo_db.filestore / removed[0]).exists()
+
+
+def test_purge_stale_and_keep(odoo_db: OdooTestDb) -> None:
+    assert cli(odoo_db, "bundle", "build", "web.assets_web").exit_code == 0
+    # An older version of the same bundle URL, as a previous deploy would have left.
+    odoo_db.execute(
+        "INSERT INTO ir_attachment (name, type, url, res_model, res_id, public, create_uid, db_datas,"
+        " checksum, file_size) VALUES ('web.assets_web.min.js', 'binary',"
+        " '/web/assets/0000000/web.assets_web.min.js', 'ir.ui.view', 0, true, 1, 'x', %s, 1)",
+        (hashlib.sha1(b"x").hexdigest(),),
+    )
+    listing = json.loads(cli(odoo_db, "bundle", "list", "--json").stdout)
+    states = {row["url"]: row["current"] for row in listing}
+    assert states["/web/assets/0000000/web.assets_web.min.js"] is False
+    assert sum(states.values()) == 2
+    result = json.loads(cli(odoo_db, "bundle", "purge", "--stale", "--json").stdout)
+    assert [r["url"] for r in result["removed"]] == ["/web/assets/0000000/web.assets_web.min.js"]
+    assert len(bundle_rows(odoo_db)) == 2
+
+
+def test_build_website_bundles_share_one_blob(odoo_db: OdooTestDb) -> None:
+    result = json.loads(cli(odoo_db, "bundle", "build", "web.assets_frontend_minimal", "--all-websites", "--json").stdout)
+    built = [b for b in result["bundles"] if b["status"] == "built"]
+    assert [(b["website_id"], b["shared"]) for b in built] == [(None, False), (1, True), (2, True)]
+    rows = odoo_db.query(
+        "SELECT url, store_fname FROM ir_attachment WHERE name = 'web.assets_frontend_minimal.min.js' ORDER BY id"
+    )
+    assert len(rows) == 3 and len({r[1] for r in rows}) == 1
+    assert [r[0].split("/")[3] for r in rows][1:] == ["1", "2"]
+
+
+def test_failed_bundle_leaves_database_and_filestore_untouched(odoo_db: OdooTestDb) -> None:
+    broken = odoo_db.addons.web / "static/src/scss/webclient.scss"
+    broken.write_text(".o_web_client { color: $undefined-variable; }\n")
+    result = cli(odoo_db, "bundle", "build", "web.assets_web")
+    assert result.exit_code == 1
+    assert "/web/static/src/scss/webclient.scss:1:" in result.output
+    assert "Undefined variable" in result.output
+    # The JS half still builds; no CSS row and no stray blob for the failed half.
+    assert [u.rsplit("/", 1)[1] for u, _ in bundle_rows(odoo_db)] == ["web.assets_web.min.js"]
+    blobs = [p for p in odoo_db.filestore.rglob("*") if p.is_file() and "checklist" not in p.parts]
+    assert len(blobs) == 1
+
+
+def test_dry_run_changes_nothing(odoo_db: OdooTestDb) -> None:
+    result = cli(odoo_db, "bundle", "build", "--dry-run")
+    assert result.exit_code == 0 and "8 would-build" in result.output
+    assert bundle_rows(odoo_db) == [] and not odoo_db.filestore.exists()
