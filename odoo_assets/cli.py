@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -15,7 +16,7 @@ import psycopg
 
 from odoo_assets import __version__, operations, report
 from odoo_assets.config import Settings, load_settings
-from odoo_assets.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, OdooAssetsError
+from odoo_assets.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, NotOdooDatabase, OdooAssetsError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -209,6 +210,107 @@ def _single_database(state: CliState) -> tuple[Settings, str]:
     return settings, settings.databases[0]
 
 
+def _fleet_options(func: F) -> F:
+    func = click.option(
+        "--jobs",
+        type=click.IntRange(min=1),
+        default=1,
+        show_default=True,
+        help="Databases worked on in parallel.",
+    )(func)
+    func = click.option("--db-filter", metavar="REGEX", help="With --all-databases: names to take.")(func)
+    return click.option(
+        "--all-databases", is_flag=True, help="Every Odoo database of the server (others are skipped)."
+    )(func)
+
+
+@dataclass
+class FleetItem:
+    database: str
+    result: Any = None
+    error: OdooAssetsError | None = None
+    skipped: bool = False
+
+
+def _fleet(
+    state: CliState,
+    all_databases: bool,
+    db_filter: str | None,
+    jobs: int,
+    work: Callable[[Settings, str], Any],
+) -> list[FleetItem]:
+    """Run work on each database; one failing database does not stop the others."""
+    settings = state.settings()
+    if all_databases:
+        names = operations.list_databases(settings, db_filter)
+    elif settings.databases:
+        names = list(settings.databases)
+    else:
+        raise click.UsageError("no database given: use -d DB (or db_name in the config file)")
+
+    def one(name: str) -> FleetItem:
+        try:
+            return FleetItem(name, result=work(settings, name))
+        except NotOdooDatabase as exc:
+            if all_databases:
+                return FleetItem(name, error=exc, skipped=True)
+            return FleetItem(name, error=exc)
+        except OdooAssetsError as exc:
+            return FleetItem(name, error=exc)
+
+    if jobs > 1 and len(names) > 1:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            return list(pool.map(one, names))
+    return [one(name) for name in names]
+
+
+def _finish_fleet(
+    items: list[FleetItem], as_json: bool, render: Callable[[Any], str], failed: Callable[[Any], bool]
+) -> None:
+    """Print every database's result (and a summary for several); exit with the worst code."""
+    if len(items) == 1 and items[0].error is not None and not items[0].skipped:
+        raise items[0].error
+    code = EXIT_OK
+    for item in items:
+        if item.error is not None and not item.skipped:
+            code = max(code, item.error.exit_code)
+        elif item.result is not None and failed(item.result):
+            code = max(code, EXIT_FAILURE)
+    if as_json:
+        payload = [
+            item.result.to_dict()
+            if item.result is not None
+            else {"database": item.database, "skipped": item.skipped, "error": str(item.error)}
+            for item in items
+        ]
+        click.echo(json.dumps(payload[0] if len(items) == 1 else payload, indent=2, default=str))
+    else:
+        for item in items:
+            if item.result is not None:
+                click.echo(render(item.result.to_dict()))
+            elif item.skipped:
+                click.echo(f"{item.database}: skipped: {item.error}")
+            else:
+                click.echo(f"odoo-assets: error: {item.error}", err=True)
+        if len(items) > 1:
+            rows = [
+                (
+                    item.database,
+                    "skipped"
+                    if item.skipped
+                    else "error"
+                    if item.error
+                    else "problems"
+                    if failed(item.result)
+                    else "ok",
+                )
+                for item in items
+            ]
+            click.echo("")
+            click.echo(report.table(("database", "status"), rows))
+    sys.exit(code)
+
+
 @bundle.command()
 @click.argument("bundle_name", metavar="BUNDLE")
 @click.option("--website", "website_id", type=int, help="Resolve as seen by this website id.")
@@ -250,6 +352,7 @@ def inspect(
 @click.option("--force", is_flag=True, help="Rebuild even when the current version is stored intact.")
 @_dry_run_option
 @_json_option
+@_fleet_options
 @click.pass_obj
 def build(
     state: CliState,
@@ -262,6 +365,9 @@ def build(
     force: bool,
     dry_run: bool,
     as_json: bool,
+    all_databases: bool,
+    db_filter: str | None,
+    jobs: int,
 ) -> None:
     """Compile bundles and store them where Odoo looks for them.
 
@@ -281,28 +387,26 @@ def build(
         raise click.UsageError("--website and --all-websites cannot be combined")
     if bundles and all_bundles:
         raise click.UsageError("give bundle names or --all, not both")
-    settings, dbname = _single_database(state)
-    with (
-        operations.open_workspace(settings, dbname) as ws,
-        _progress("building", as_json) as progress,
-    ):
-        result = operations.build(
-            ws,
-            operations.BuildRequest(
-                bundles=bundles,
-                all_bundles=all_bundles,
-                websites=websites,
-                all_websites=all_websites,
-                rtl=rtl,
-                debug=debug,
-                force=force,
-                dry_run=dry_run,
-            ),
-            progress=progress,
-        )
-    _emit(result.to_dict(), as_json, report.render_build)
-    if result.failed:
-        sys.exit(EXIT_FAILURE)
+    request = operations.BuildRequest(
+        bundles=bundles,
+        all_bundles=all_bundles,
+        websites=websites,
+        all_websites=all_websites,
+        rtl=rtl,
+        debug=debug,
+        force=force,
+        dry_run=dry_run,
+    )
+
+    def work(settings: Settings, dbname: str) -> operations.BuildResult:
+        with (
+            operations.open_workspace(settings, dbname) as ws,
+            _progress(f"building {dbname}", as_json or jobs > 1) as progress,
+        ):
+            return operations.build(ws, request, progress=progress)
+
+    items = _fleet(state, all_databases, db_filter, jobs, work)
+    _finish_fleet(items, as_json, report.render_build, lambda r: bool(r.failed))
 
 
 @bundle.command(name="list")
@@ -374,6 +478,7 @@ def purge(
 @click.option("--website", "websites", type=int, multiple=True, help="Limit to this website id (repeatable).")
 @_dry_run_option
 @_json_option
+@_fleet_options
 @click.pass_obj
 def regenerate(
     state: CliState,
@@ -382,6 +487,9 @@ def regenerate(
     websites: tuple[int, ...],
     dry_run: bool,
     as_json: bool,
+    all_databases: bool,
+    db_filter: str | None,
+    jobs: int,
 ) -> None:
     """Repair bundles after a filestore move or a restore without filestore.
 
@@ -394,28 +502,34 @@ def regenerate(
       odoo-assets -c /etc/odoo/odoo.conf -d prod bundle regenerate
       odoo-assets -d prod bundle regenerate --missing-only --dry-run
     """
-    settings, dbname = _single_database(state)
-    with (
-        operations.open_workspace(settings, dbname) as ws,
-        _progress("regenerating", as_json) as progress,
-    ):
-        result = operations.regenerate(
-            ws,
-            operations.RegenerateRequest(
-                bundles=bundles, missing_only=missing_only, websites=websites, dry_run=dry_run
-            ),
-            progress=progress,
-        )
-    _emit(result.to_dict(), as_json, report.render_build)
-    if result.failed:
-        sys.exit(EXIT_FAILURE)
+    request = operations.RegenerateRequest(
+        bundles=bundles, missing_only=missing_only, websites=websites, dry_run=dry_run
+    )
+
+    def work(settings: Settings, dbname: str) -> operations.BuildResult:
+        with (
+            operations.open_workspace(settings, dbname) as ws,
+            _progress(f"regenerating {dbname}", as_json or jobs > 1) as progress,
+        ):
+            return operations.regenerate(ws, request, progress=progress)
+
+    items = _fleet(state, all_databases, db_filter, jobs, work)
+    _finish_fleet(items, as_json, report.render_build, lambda r: bool(r.failed))
 
 
 @bundle.command()
 @click.option("--website", "websites", type=int, multiple=True, help="Limit to this website id (repeatable).")
 @_json_option
+@_fleet_options
 @click.pass_obj
-def check(state: CliState, websites: tuple[int, ...], as_json: bool) -> None:
+def check(
+    state: CliState,
+    websites: tuple[int, ...],
+    as_json: bool,
+    all_databases: bool,
+    db_filter: str | None,
+    jobs: int,
+) -> None:
     """Report broken, stale, duplicated or missing bundles; read only, for cron.
 
     Exits 0 when everything is healthy and 1 when any problem is found, with
@@ -425,11 +539,13 @@ def check(state: CliState, websites: tuple[int, ...], as_json: bool) -> None:
     Example crontab line:
       17 3 * * * odoo-assets -c /etc/odoo/odoo.conf -d prod bundle check -q
     """
-    settings, dbname = _single_database(state)
-    with operations.open_workspace(settings, dbname) as ws:
-        result = operations.check(ws, websites=websites)
-    _emit(result.to_dict(), as_json, report.render_check)
-    sys.exit(EXIT_OK if result.healthy else EXIT_FAILURE)
+
+    def work(settings: Settings, dbname: str) -> operations.CheckResult:
+        with operations.open_workspace(settings, dbname) as ws:
+            return operations.check(ws, websites=websites)
+
+    items = _fleet(state, all_databases, db_filter, jobs, work)
+    _finish_fleet(items, as_json, report.render_check, lambda r: not r.healthy)
 
 
 def run(argv: Sequence[str] | None = None) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -18,7 +19,7 @@ from odoo_assets import sources
 from odoo_assets.addons import AddonIndex, addons_search_path, sort_addons
 from odoo_assets.compilation import CompiledFile, CompileOptions, compile_css, compile_js
 from odoo_assets.config import Settings
-from odoo_assets.errors import OdooAssetsError, ResolutionError
+from odoo_assets.errors import ConfigError, OdooAssetsError, ResolutionError
 from odoo_assets.resolution import (
     AttachmentAsset,
     BundleEntry,
@@ -911,3 +912,20 @@ def explain(resolved: ResolvedBundle, path: str) -> list[dict[str, Any]]:
                 }
             )
     return events
+
+
+# --- Fleets ------------------------------------------------------------------------------------
+
+
+def list_databases(settings: Settings, db_filter: str | None = None) -> list[str]:
+    """Databases of the server that accept connections, optionally filtered by a regex."""
+    try:
+        pattern = re.compile(db_filter) if db_filter else None
+    except re.error as exc:
+        raise ConfigError(f"invalid --db-filter {db_filter!r}: {exc}") from None
+    with database.connect(settings, "postgres") as conn:
+        rows = conn.execute(
+            "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate"
+            " AND datname != 'postgres' ORDER BY datname"
+        ).fetchall()
+    return [name for (name,) in rows if pattern is None or pattern.search(name)]
