@@ -274,3 +274,28 @@ def test_dry_run_changes_nothing(odoo_db: OdooTestDb) -> None:
     result = cli(odoo_db, "bundle", "build", "--dry-run")
     assert result.exit_code == 0 and "8 would-build" in result.output
     assert bundle_rows(odoo_db) == [] and not odoo_db.filestore.exists()
+
+
+def test_fleet_check_reports_each_database(odoo_db: OdooTestDb, pg_cluster: Server, empty_db: str) -> None:
+    from tests.conftest import TEMPLATE_FULL, _clone, _drop
+
+    broken = _clone(pg_cluster, TEMPLATE_FULL)
+    try:
+        args = [a for a in odoo_db.cli_args() if a not in ("-d", odoo_db.name)]
+        assert run(*args, "-d", odoo_db.name, "-d", broken, "bundle", "build").exit_code == 0
+        shutil.rmtree(odoo_db.data_dir / "filestore" / broken)
+        pattern = f"^({odoo_db.name}|{broken}|{empty_db})$"
+        result = run(*args, "bundle", "check", "--all-databases", "--db-filter", pattern, "--jobs", "2")
+        assert result.exit_code == 1
+        assert f"{empty_db}: skipped: database '{empty_db}' is not an Odoo database" in result.stdout
+        assert f"{odoo_db.name}: ok (8 bundle rows)" in result.stdout
+        assert f"{broken}: 8 problems (8 missing-blob)" in result.stdout
+        summary = result.stdout.rsplit("database", 1)[1].split()
+        statuses = dict(zip(summary[1::2], summary[2::2], strict=True))
+        assert statuses == {broken: "problems", empty_db: "skipped", odoo_db.name: "ok"}
+        data = json.loads(run(*args, "bundle", "check", "--all-databases", "--db-filter", pattern, "--json").stdout)
+        assert {d["database"]: d.get("healthy", d.get("skipped")) for d in data} == {
+            odoo_db.name: True, broken: False, empty_db: True,
+        }
+    finally:
+        _drop(pg_cluster, broken)
