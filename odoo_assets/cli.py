@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 import psycopg
 
 from odoo_assets import __version__, operations, report
+from odoo_assets.compilation.cache import CompileCache, default_cache_dir
 from odoo_assets.config import Settings, load_settings
 from odoo_assets.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, NotOdooDatabase, OdooAssetsError
 
@@ -224,6 +227,27 @@ def _fleet_options(func: F) -> F:
     )(func)
 
 
+def _compile_options(func: F) -> F:
+    func = click.option("--no-cache", is_flag=True, help="Do not read or write the compilation cache.")(func)
+    func = click.option(
+        "--cache-dir",
+        metavar="DIR",
+        type=click.Path(file_okay=False),
+        help="Compilation cache (default: $ODOO_ASSETS_CACHE_DIR, else ~/.cache/odoo-assets).",
+    )(func)
+    return click.option(
+        "--workers",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Compiler processes (default: one per CPU).",
+    )(func)
+
+
+def _compiler(workers: int | None, cache_dir: str | None, no_cache: bool) -> operations.Compiler:
+    cache = None if no_cache else CompileCache(Path(cache_dir) if cache_dir else default_cache_dir())
+    return operations.Compiler(workers=workers or os.cpu_count() or 1, cache=cache)
+
+
 @dataclass
 class FleetItem:
     database: str
@@ -353,6 +377,7 @@ def inspect(
 @_dry_run_option
 @_json_option
 @_fleet_options
+@_compile_options
 @click.pass_obj
 def build(
     state: CliState,
@@ -368,6 +393,9 @@ def build(
     all_databases: bool,
     db_filter: str | None,
     jobs: int,
+    workers: int | None,
+    cache_dir: str | None,
+    no_cache: bool,
 ) -> None:
     """Compile bundles and store them where Odoo looks for them.
 
@@ -403,7 +431,9 @@ def build(
             operations.open_workspace(settings, dbname) as ws,
             _progress(f"building {dbname}", as_json or jobs > 1) as progress,
         ):
-            return operations.build(ws, request, progress=progress)
+            return operations.build(
+                ws, request, progress=progress, compiler=_compiler(workers, cache_dir, no_cache)
+            )
 
     items = _fleet(state, all_databases, db_filter, jobs, work)
     _finish_fleet(items, as_json, report.render_build, lambda r: bool(r.failed))
@@ -479,6 +509,7 @@ def purge(
 @_dry_run_option
 @_json_option
 @_fleet_options
+@_compile_options
 @click.pass_obj
 def regenerate(
     state: CliState,
@@ -490,6 +521,9 @@ def regenerate(
     all_databases: bool,
     db_filter: str | None,
     jobs: int,
+    workers: int | None,
+    cache_dir: str | None,
+    no_cache: bool,
 ) -> None:
     """Repair bundles after a filestore move or a restore without filestore.
 
@@ -511,7 +545,9 @@ def regenerate(
             operations.open_workspace(settings, dbname) as ws,
             _progress(f"regenerating {dbname}", as_json or jobs > 1) as progress,
         ):
-            return operations.regenerate(ws, request, progress=progress)
+            return operations.regenerate(
+                ws, request, progress=progress, compiler=_compiler(workers, cache_dir, no_cache)
+            )
 
     items = _fleet(state, all_databases, db_filter, jobs, work)
     _finish_fleet(items, as_json, report.render_build, lambda r: bool(r.failed))

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
 import re
+import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -17,9 +20,10 @@ from typing import Any, Literal
 
 from odoo_assets import sources
 from odoo_assets.addons import AddonIndex, addons_search_path, sort_addons
-from odoo_assets.compilation import CompiledFile, CompileOptions, compile_css, compile_js
+from odoo_assets.compilation import CompiledFile, CompileOptions, SourceAsset, compile_css, compile_js
+from odoo_assets.compilation.cache import CompileCache, compilation_key
 from odoo_assets.config import Settings
-from odoo_assets.errors import ConfigError, OdooAssetsError, ResolutionError
+from odoo_assets.errors import CompilationError, ConfigError, OdooAssetsError, ResolutionError
 from odoo_assets.resolution import (
     AttachmentAsset,
     BundleEntry,
@@ -148,7 +152,7 @@ class Workspace:
             rtlcss_config=base.path / "data" / "rtlcss.json" if base else None,
         )
 
-    def load_sources(self, entries: Sequence[BundleEntry], website_id: int | None) -> list[Any]:
+    def load_sources(self, entries: Sequence[BundleEntry], website_id: int | None) -> list[SourceAsset]:
         return sources.load_sources(
             entries,
             addons_paths=self.addons_paths,
@@ -359,23 +363,82 @@ def row_status(ws: Workspace, row: att.BundleAttachment) -> str:
     return "ok" if hashlib.sha1(content).hexdigest() == row.checksum else "corrupt"
 
 
-def _compile(ws: Workspace, variant: Variant, assets: Sequence[Any], unique: str) -> tuple[CompiledFile, ...]:
-    map_url = variant_url(variant, unique, f"{variant.asset_type}.map") if variant.debug else None
-    options = ws.compile_options()
-    if variant.asset_type == "js":
-        return compile_js(variant.bundle, assets, options, debug=variant.debug, map_url=map_url)
-    return compile_css(variant.bundle, assets, options, rtl=variant.rtl, debug=variant.debug, map_url=map_url)
+def _map_url(variant: Variant, unique: str) -> str | None:
+    return variant_url(variant, unique, f"{variant.asset_type}.map") if variant.debug else None
 
 
-def _compilation_key(variant: Variant, unique: str, assets: Sequence[Any]) -> str:
-    digest = hashlib.sha1()
-    head = (variant.bundle, variant.asset_type, variant.rtl, variant.debug)
-    digest.update(repr(head).encode())
-    if variant.debug:  # the map URL inside debug output carries the website segment
-        digest.update(repr((variant.website_id, unique)).encode())
-    for asset in assets:
-        digest.update(asset.url.encode() + b"\0" + (asset.content or "").encode() + b"\0")
-    return digest.hexdigest()
+@dataclass(frozen=True)
+class CompileJob:
+    """Everything one compilation needs; picklable, so it can run in another process."""
+
+    bundle: str
+    asset_type: AssetType
+    assets: tuple[SourceAsset, ...]
+    options: CompileOptions
+    rtl: bool = False
+    debug: bool = False
+    map_url: str | None = None
+
+    def key(self) -> str:
+        return compilation_key(
+            self.bundle,
+            self.asset_type,
+            self.assets,
+            self.options,
+            rtl=self.rtl,
+            debug=self.debug,
+            map_url=self.map_url,
+        )
+
+    def run(self) -> tuple[CompiledFile, ...]:
+        if self.asset_type == "js":
+            return compile_js(self.bundle, self.assets, self.options, debug=self.debug, map_url=self.map_url)
+        return compile_css(
+            self.bundle, self.assets, self.options, rtl=self.rtl, debug=self.debug, map_url=self.map_url
+        )
+
+
+def run_job(job: CompileJob) -> tuple[CompiledFile, ...] | CompilationError:
+    """Compile, returning the error instead of raising it (pool-friendly)."""
+    try:
+        return job.run()
+    except CompilationError as exc:
+        return exc
+
+
+@dataclass
+class Compiler:
+    """Runs compile jobs: from the cache when it can, on several processes when asked."""
+
+    workers: int = 1
+    cache: CompileCache | None = None
+    ran: list[str] = field(default_factory=list)  # keys of the jobs that really ran a compiler
+
+    @property
+    def compiled(self) -> int:
+        return len(self.ran)
+
+    def run(self, jobs: dict[str, CompileJob]) -> dict[str, tuple[CompiledFile, ...] | CompilationError]:
+        results: dict[str, tuple[CompiledFile, ...] | CompilationError] = {}
+        missing = []
+        for key in jobs:
+            cached = self.cache.get(key) if self.cache else None
+            if cached is not None:
+                results[key] = cached
+            else:
+                missing.append(key)
+        if self.workers > 1 and len(missing) > 1 and threading.active_count() == 1:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=min(self.workers, len(missing)), mp_context=context) as pool:
+                outputs = list(pool.map(run_job, [jobs[k] for k in missing]))
+        else:
+            outputs = [run_job(jobs[k]) for k in missing]
+        for key, output in zip(missing, outputs, strict=True):
+            self.ran.append(key)
+            results[key] = output
+            if self.cache is not None and not isinstance(output, CompilationError):
+                self.cache.put(key, output)
+        return results
 
 
 def _existing_intact(ws: Workspace, url: str) -> att.BundleAttachment | None:
@@ -384,45 +447,96 @@ def _existing_intact(ws: Workspace, url: str) -> att.BundleAttachment | None:
     return intact[0] if intact else None
 
 
-def build_variant(
-    ws: Workspace,
-    variant: Variant,
-    *,
-    force: bool = False,
-    dry_run: bool = False,
-    cache: dict[str, tuple[CompiledFile, ...]] | None = None,
-) -> Outcome:
-    """Build and store one variant in its own transaction."""
-    cache = {} if cache is None else cache
-    outcome = Outcome(variant.bundle, variant.ext, variant.website_id, variant.rtl, status="empty")
+@dataclass
+class _Planned:
+    variant: Variant
+    outcome: Outcome
+    unique: str = ""
+    key: str | None = None
+
+
+def _prepare(ws: Workspace, variant: Variant, force: bool, jobs: dict[str, CompileJob]) -> _Planned:
+    """Resolve, version and check one variant; register its compile job when it needs one."""
+    planned = _Planned(
+        variant, Outcome(variant.bundle, variant.ext, variant.website_id, variant.rtl, "empty")
+    )
     resolved = ws.resolve(variant.bundle, variant.website_id)
     entries = entries_of_type(resolved, variant.asset_type)
     if not entries:
-        return outcome
-    unique = bundle_version(resolved.entries, variant.asset_type, variant.rtl)
-    url = variant_url(variant, unique)
-    outcome.url, outcome.version = url, unique
-    conn = ws.db.conn
+        return planned
+    planned.unique = bundle_version(resolved.entries, variant.asset_type, variant.rtl)
+    outcome = planned.outcome
+    outcome.url, outcome.version = variant_url(variant, planned.unique), planned.unique
     if not force:
-        existing = _existing_intact(ws, url)
-        conn.rollback()
+        existing = _existing_intact(ws, outcome.url)
+        ws.db.conn.rollback()
         if existing:
             outcome.status, outcome.size = "skipped", existing.file_size
             outcome.attachment_ids = [existing.id]
-            return outcome
-    assets = ws.load_sources(entries, variant.website_id)
-    key = _compilation_key(variant, unique, assets)
-    outcome.shared = key in cache
-    if key not in cache:
-        cache[key] = _compile(ws, variant, assets, unique)
-    files = cache[key]
-    outcome.size = len(files[0].content.encode("utf-8"))
-    if dry_run:
-        outcome.status = "would-build"
-        return outcome
-    outcome.attachment_ids = _store(ws, variant, unique, files, force=force)
-    outcome.status = "built"
-    return outcome
+            return planned
+    job = CompileJob(
+        variant.bundle,
+        variant.asset_type,
+        tuple(ws.load_sources(entries, variant.website_id)),
+        ws.compile_options(),
+        rtl=variant.rtl,
+        debug=variant.debug,
+        map_url=_map_url(variant, planned.unique),
+    )
+    planned.key = job.key()
+    outcome.shared = planned.key in jobs
+    jobs.setdefault(planned.key, job)
+    return planned
+
+
+def run_variants(
+    ws: Workspace,
+    variants: Sequence[Variant],
+    *,
+    force: bool = False,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    compiler: Compiler | None = None,
+) -> list[Outcome]:
+    """Prepare every variant, compile what is needed (once per distinct input), then store
+    in plan order, one transaction per variant. A failing variant does not stop the others."""
+    progress = progress or Progress()
+    compiler = compiler or Compiler()
+    progress.start(2 * len(variants))
+    jobs: dict[str, CompileJob] = {}
+    planned: list[_Planned] = []
+    for variant in variants:
+        try:
+            planned.append(_prepare(ws, variant, force, jobs))
+        except OdooAssetsError as exc:
+            ws.db.conn.rollback()
+            planned.append(_Planned(variant, _failed(variant, exc)))
+        progress.advance(variant.label())
+    compiled = compiler.run(jobs)
+    for item in planned:
+        if item.key is not None:
+            output = compiled[item.key]
+            if isinstance(output, CompilationError):
+                item.outcome = _failed(item.variant, output)
+            else:
+                item.outcome.size = len(output[0].content.encode("utf-8"))
+                if dry_run:
+                    item.outcome.status = "would-build"
+                else:
+                    try:
+                        item.outcome.attachment_ids = _store(
+                            ws, item.variant, item.unique, output, force=force
+                        )
+                        item.outcome.status = "built"
+                    except OdooAssetsError as exc:
+                        item.outcome = _failed(item.variant, exc)
+        progress.advance(item.variant.label())
+    return [item.outcome for item in planned]
+
+
+def _failed(variant: Variant, exc: Exception) -> Outcome:
+    log.error("%s: %s", variant.label(), exc)
+    return Outcome(variant.bundle, variant.ext, variant.website_id, variant.rtl, "failed", error=str(exc))
 
 
 def _store(
@@ -494,29 +608,22 @@ def _log_removal(ws: Workspace, bundle: str, row: att.BundleAttachment, reason: 
     )
 
 
-def build(ws: Workspace, request: BuildRequest, progress: Progress | None = None) -> BuildResult:
+def build(
+    ws: Workspace,
+    request: BuildRequest,
+    progress: Progress | None = None,
+    compiler: Compiler | None = None,
+) -> BuildResult:
     """Build every variant the request names; a failing bundle does not stop the others."""
-    progress = progress or Progress()
-    variants = plan_variants(ws, request)
     result = BuildResult(database=ws.db.name, dry_run=request.dry_run)
-    cache: dict[str, tuple[CompiledFile, ...]] = {}
-    progress.start(len(variants))
-    for variant in variants:
-        try:
-            outcome = build_variant(ws, variant, force=request.force, dry_run=request.dry_run, cache=cache)
-        except OdooAssetsError as exc:
-            ws.db.conn.rollback()
-            outcome = Outcome(
-                variant.bundle,
-                variant.ext,
-                variant.website_id,
-                variant.rtl,
-                "failed",
-                error=str(exc),
-            )
-            log.error("%s: %s", variant.label(), exc)
-        result.outcomes.append(outcome)
-        progress.advance(variant.label())
+    result.outcomes = run_variants(
+        ws,
+        plan_variants(ws, request),
+        force=request.force,
+        dry_run=request.dry_run,
+        progress=progress,
+        compiler=compiler,
+    )
     return result
 
 
@@ -667,7 +774,12 @@ class RegenerateRequest:
     dry_run: bool = False
 
 
-def regenerate(ws: Workspace, request: RegenerateRequest, progress: Progress | None = None) -> BuildResult:
+def regenerate(
+    ws: Workspace,
+    request: RegenerateRequest,
+    progress: Progress | None = None,
+    compiler: Compiler | None = None,
+) -> BuildResult:
     """Remove rows whose blob is missing or corrupt, then rebuild current versions."""
     rows = [
         r
@@ -706,24 +818,9 @@ def regenerate(ws: Workspace, request: RegenerateRequest, progress: Progress | N
         for variant in plan_variants(ws, BuildRequest(websites=request.websites)):
             if variant not in variants:
                 variants.append(variant)
-    progress = progress or Progress()
-    progress.start(len(variants))
-    cache: dict[str, tuple[CompiledFile, ...]] = {}
-    for variant in variants:
-        try:
-            outcome = build_variant(ws, variant, dry_run=request.dry_run, cache=cache)
-        except OdooAssetsError as exc:
-            ws.db.conn.rollback()
-            outcome = Outcome(
-                variant.bundle,
-                variant.ext,
-                variant.website_id,
-                variant.rtl,
-                "failed",
-                error=str(exc),
-            )
-        result.outcomes.append(outcome)
-        progress.advance(variant.label())
+    result.outcomes += run_variants(
+        ws, variants, dry_run=request.dry_run, progress=progress, compiler=compiler
+    )
     return result
 
 

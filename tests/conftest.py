@@ -202,3 +202,9 @@ def empty_db(pg_cluster: Server) -> Iterator[str]:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     yield name
     _drop(pg_cluster, name)
+
+
+@pytest.fixture(autouse=True)
+def _private_compile_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets its own compilation cache directory."""
+    monkeypatch.setenv("ODOO_ASSETS_CACHE_DIR", str(tmp_path / "compile-cache"))

@@ -1,0 +1,98 @@
+"""Compilation cache and parallel compilation: reuse, invalidation, identity, damage, sharing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from odoo_assets import operations
+from odoo_assets.compilation import CompiledFile, SourceAsset
+from odoo_assets.compilation.cache import CompileCache
+from tests.conftest import OdooTestDb
+
+ALL = operations.BuildRequest(all_bundles=True, all_websites=True, rtl=False, debug=True, dry_run=True)
+
+
+def build(db: OdooTestDb, compiler: operations.Compiler, request: operations.BuildRequest = ALL) -> dict[str, str]:
+    """Dry-run build; returns url → content of every compiled file."""
+    contents: dict[str, str] = {}
+    with operations.open_workspace(db.settings(), db.name) as ws:
+        original = compiler.run
+
+        def spy(jobs: dict[str, operations.CompileJob]) -> dict[str, object]:
+            results = original(jobs)
+            for key, output in results.items():
+                assert not isinstance(output, Exception), output
+                for compiled in output:  # type: ignore[union-attr]
+                    contents[f"{jobs[key].bundle}:{key}:{compiled.ext}"] = compiled.content
+            return results  # type: ignore[return-value]
+
+        compiler.run = spy  # type: ignore[method-assign]
+        result = operations.build(ws, request, compiler=compiler)
+    assert not result.failed, result.failed
+    return contents
+
+
+def test_second_build_compiles_nothing(odoo_db: OdooTestDb, tmp_path: Path) -> None:
+    cache = CompileCache(tmp_path / "cache")
+    first = operations.Compiler(cache=cache)
+    out1 = build(odoo_db, first)
+    assert first.compiled > 10 and cache.hits == 0
+    second = operations.Compiler(cache=CompileCache(tmp_path / "cache"))
+    out2 = build(odoo_db, second)
+    assert second.compiled == 0 and second.cache is not None and second.cache.hits == first.compiled
+    assert out1 == out2
+
+
+def test_changed_file_recompiles_only_bundles_containing_it(odoo_db: OdooTestDb, tmp_path: Path) -> None:
+    build(odoo_db, operations.Compiler(cache=CompileCache(tmp_path / "cache")))
+    (odoo_db.addons.root / "addons/demo_shop/static/src/shop.scss").write_text(".o_shop { color: red; }\n")
+    again = operations.Compiler(cache=CompileCache(tmp_path / "cache"))
+    out = build(odoo_db, again)
+    recompiled = {k.split(":")[0] for k in out if k.split(":")[1] in again.ran}
+    assert recompiled == {"demo_shop.assets_shop"}
+
+
+def test_parallel_and_serial_outputs_are_identical(odoo_db: OdooTestDb) -> None:
+    serial = build(odoo_db, operations.Compiler(workers=1))
+    parallel = build(odoo_db, operations.Compiler(workers=2))
+    assert serial == parallel and len(serial) > 20
+
+
+def test_damaged_entry_is_detected_and_rebuilt(tmp_path: Path) -> None:
+    cache = CompileCache(tmp_path / "c")
+    files = (CompiledFile("min.js", "a();"),)
+    cache.put("ab" + "0" * 62, files)
+    [entry] = list((tmp_path / "c").glob("*/*.json"))
+    data = json.loads(entry.read_text())
+    data["payload"] = data["payload"].replace("a();", "b();")
+    entry.write_text(json.dumps(data))
+    assert cache.get("ab" + "0" * 62) is None and not entry.exists()
+    entry.parent.mkdir(exist_ok=True)
+    entry.write_text("{not json")
+    assert cache.get("ab" + "0" * 62) is None
+
+
+def test_cache_is_bounded(tmp_path: Path) -> None:
+    cache = CompileCache(tmp_path / "c", max_bytes=3000)
+    for index in range(10):
+        cache.put(f"{index:02d}" + "0" * 62, (CompiledFile("min.css", "x" * 1000),))
+    total = sum(p.stat().st_size for p in (tmp_path / "c").glob("*/*.json"))
+    assert total <= 3000
+    assert cache.get("09" + "0" * 62) is not None
+
+
+def test_two_processes_share_a_cache(odoo_db: OdooTestDb, tmp_path: Path) -> None:
+    cache_dir = tmp_path / "shared"
+    command = [sys.executable, "-m", "odoo_assets", *odoo_db.cli_args(), "-q", "bundle", "build",
+               "--all", "--all-websites", "--dry-run", "--workers", "1", "--cache-dir", str(cache_dir)]
+    processes = [subprocess.Popen(command, stderr=subprocess.PIPE) for _ in range(2)]
+    for process in processes:
+        assert process.wait(timeout=120) == 0, process.stderr.read() if process.stderr else ""
+    cache = CompileCache(cache_dir)
+    entries = list(cache_dir.glob("*/*.json"))
+    assert entries and not list(cache_dir.glob("*/.tmp-*"))
+    assert all(cache.get(p.stem) is not None for p in entries)
+    assert SourceAsset  # the records stay importable from the public module
