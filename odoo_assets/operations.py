@@ -87,6 +87,8 @@ class Workspace:
     _contexts: dict[int | None, ResolutionContext] = field(default_factory=dict)
     _resolved: dict[tuple[str, int | None], ResolvedBundle] = field(default_factory=dict)
     _stored: dict[tuple[str, int | None], StoredFile | None] = field(default_factory=dict)
+    _files: dict[str, SourceAsset] = field(default_factory=dict)
+    _defaults: tuple[int | None, bool] | None = None
 
     @property
     def series(self) -> str:
@@ -98,6 +100,16 @@ class Workspace:
                 return website
         known = ", ".join(str(w.id) for w in self.websites) or "none"
         raise ResolutionError(f"unknown website id {website_id} (websites: {known})")
+
+    def attachment_defaults(self) -> tuple[int | None, bool]:
+        """company_id of new rows, and whether ir_attachment has website columns (read once)."""
+        if self._defaults is None:
+            conn = self.db.conn
+            self._defaults = (
+                att.company_of_superuser(conn),
+                database.has_column(conn, "ir_attachment", "website_id"),
+            )
+        return self._defaults
 
     def stored_file(self, url: str, website_id: int | None) -> StoredFile | None:
         key = (url, website_id)
@@ -158,6 +170,7 @@ class Workspace:
             addons_paths=self.addons_paths,
             lookup=lambda url: self.stored_file(url, website_id),
             filestore=self.filestore,
+            file_cache=self._files,
         )
 
 
@@ -545,8 +558,7 @@ def _store(
     """Write blobs and rows, clean older versions and signal workers: one transaction."""
     conn = ws.db.conn
     ids: list[int] = []
-    company_id = att.company_of_superuser(conn)
-    website_column = database.has_column(conn, "ir_attachment", "website_id")
+    company_id, website_column = ws.attachment_defaults()
     try:
         primary_url = variant_url(variant, unique)
         att.bundle_lock(conn, primary_url)

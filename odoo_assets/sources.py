@@ -23,12 +23,20 @@ StoredFileLookup = Callable[[str], StoredFile | None]
 
 
 def _inside(path: Path, roots: Iterable[Path]) -> bool:
+    """Whether the real file (symlinks followed) lies under one of the real roots."""
     real = os.path.realpath(path)
-    return any(real.startswith(os.path.realpath(root) + os.sep) for root in roots)
+    return any(real.startswith(str(root) + os.sep) for root in roots)
+
+
+def real_roots(addons_paths: Sequence[Path]) -> tuple[Path, ...]:
+    return tuple(Path(os.path.realpath(p)) for p in addons_paths)
 
 
 def read_file_entry(entry: BundleEntry, addons_paths: Sequence[Path]) -> SourceAsset:
-    """Read an on-disk asset; only asset extensions inside an addons path are opened."""
+    """Read an on-disk asset; only asset extensions inside an addons path are opened.
+
+    `addons_paths` are real (symlink-resolved) directories, see real_roots().
+    """
     assert entry.filename is not None
     path = Path(entry.filename)
     if path.suffix not in ASSET_EXTENSIONS or not _inside(path, addons_paths):
@@ -80,12 +88,22 @@ def load_sources(
     addons_paths: Sequence[Path],
     lookup: StoredFileLookup,
     filestore: Filestore,
+    file_cache: dict[str, SourceAsset] | None = None,
 ) -> list[SourceAsset]:
-    """The compilation input for the given (non-external) entries, in bundle order."""
+    """The compilation input for the given (non-external) entries, in bundle order.
+
+    `file_cache` (filename → source) lets one run read each file once, whatever the number
+    of bundles and websites that contain it.
+    """
+    cache = {} if file_cache is None else file_cache
+    roots = real_roots(addons_paths)
     sources = []
     for entry in entries:
         if entry.kind == "file":
-            sources.append(read_file_entry(entry, addons_paths))
+            assert entry.filename is not None
+            if entry.filename not in cache:
+                cache[entry.filename] = read_file_entry(entry, roots)
+            sources.append(cache[entry.filename])
         elif entry.kind == "attachment":
             sources.append(read_attachment_entry(entry, lookup, filestore))
     return sources

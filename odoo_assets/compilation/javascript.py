@@ -140,6 +140,8 @@ def relative_to_module_path(url: str, relative: str) -> str:
 
 
 def _resolve_requires(url: str, content: str, dependencies: dict[str, None]) -> str:
+    if "require(" not in content:
+        return content
     for m in list(_REQUIRE.finditer(content)):
         path = m["path"]
         module_path = path
@@ -154,8 +156,21 @@ def _resolve_requires(url: str, content: str, dependencies: dict[str, None]) -> 
     return content
 
 
+_LINE_START = r"^(?P<s>\s*)"
+
+
 def _sub(pattern: re.Pattern[str], repl: str | Callable[[re.Match[str]], str]) -> Callable[[str], str]:
-    return lambda text: pattern.sub(repl, text)
+    """A rewrite step. Patterns anchored at a line start are slow to scan (every line is
+    tried); their unanchored tail, which starts with a literal, must match somewhere first."""
+    source = pattern.pattern
+    guard = re.compile(source[len(_LINE_START) :]) if source.startswith(_LINE_START) else None
+
+    def step(text: str) -> str:
+        if guard is not None and not guard.search(text):
+            return text
+        return pattern.sub(repl, text)
+
+    return step
 
 
 _IMPORT_STEPS: tuple[Callable[[str], str], ...] = (
