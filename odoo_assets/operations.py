@@ -593,7 +593,7 @@ def _store(
                 },
             )
             pattern = variant_url(variant, ANY_UNIQUE, compiled.ext)
-            for old in att.clean_other_versions(conn, ws.filestore, pattern, keep_url=url):
+            for old in att.clean_other_versions(conn, ws.filestore, pattern, keep_url=url, keep_id=row.id):
                 _log_removal(ws, variant.bundle, old, "older version")
         att.signal_assets_changed(conn, ws.series)
         conn.commit()

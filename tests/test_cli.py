@@ -299,3 +299,22 @@ def test_fleet_check_reports_each_database(odoo_db: OdooTestDb, pg_cluster: Serv
         }
     finally:
         _drop(pg_cluster, broken)
+
+
+def test_forced_rebuild_replaces_rows_and_logs_json(odoo_db: OdooTestDb) -> None:
+    assert cli(odoo_db, "bundle", "build", "web.assets_web").exit_code == 0
+    first = bundle_rows(odoo_db)
+    result = run(*odoo_db.cli_args(), "--log-format", "json", "-v", "bundle", "build", "web.assets_web", "--force")
+    assert result.exit_code == 0
+    events = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    writes = [e for e in events if e.get("event") == "write"]
+    removals = [e for e in events if e.get("event") == "remove"]
+    assert [w["url"] for w in writes] == [url for url, _ in first]
+    assert {w["database"] for w in writes} == {odoo_db.name}
+    assert all(w["attachment_id"] and w["version"] and w["size"] for w in writes)
+    assert len(removals) == 2
+    rows = odoo_db.query("SELECT id, url FROM ir_attachment WHERE url LIKE '/web/assets/%%' ORDER BY url")
+    assert [url for _, url in rows] == [url for url, _ in first]
+    assert {row_id for row_id, _ in rows} == {w["attachment_id"] for w in writes}
+    check = cli(odoo_db, "bundle", "check").stdout
+    assert "duplicate" not in check and "not-built: /web/assets/1/" in check

@@ -206,15 +206,16 @@ def _delete(conn: Conn, filestore: Filestore, where: str, params: tuple[Any, ...
 
 
 def clean_other_versions(
-    conn: Conn, filestore: Filestore, pattern: str, keep_url: str
+    conn: Conn, filestore: Filestore, pattern: str, keep_url: str, keep_id: int | None = None
 ) -> list[BundleAttachment]:
-    """Remove the other versions of one bundle URL, as Odoo does after saving a bundle."""
-    return _delete(
-        conn,
-        filestore,
-        "url LIKE %s AND url != %s AND public = true AND res_field IS NULL",
-        (pattern, keep_url),
-    )
+    """Remove the other versions of one bundle URL, as Odoo does after saving a bundle; with
+    keep_id, earlier rows of the kept URL itself go too (a forced rebuild replaces them)."""
+    params: tuple[object, ...]
+    if keep_id is None:
+        where, params = "url LIKE %s AND url != %s", (pattern, keep_url)
+    else:
+        where, params = "url LIKE %s AND id != %s", (pattern, keep_id)
+    return _delete(conn, filestore, f"{where} AND public = true AND res_field IS NULL", params)
 
 
 def delete_attachments(conn: Conn, filestore: Filestore, ids: list[int]) -> list[BundleAttachment]:
