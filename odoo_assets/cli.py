@@ -573,7 +573,7 @@ def check(
 
     \b
     Example crontab line:
-      17 3 * * * odoo-assets -c /etc/odoo/odoo.conf -d prod bundle check -q
+      17 3 * * * odoo-assets -q -c /etc/odoo/odoo.conf -d prod bundle check
     """
 
     def work(settings: Settings, dbname: str) -> operations.CheckResult:
