@@ -80,7 +80,11 @@ $spacers: (0: 0, 1: .25rem, 2: .5rem, 3: 1rem, 4: 1.5rem, 5: 3rem, auto: auto);
 $props: (m: margin, p: padding, mt: margin-top, mb: margin-bottom, ms: margin-left,
          me: margin-right, pt: padding-top, pb: padding-bottom, ps: padding-left, pe: padding-right,
          gap: gap, top: top, start: left, end: right);
-$palette: (primary: $primary, secondary: $secondary, success: $success, danger: $danger);
+$palette: (primary: $primary, secondary: $secondary, success: $success, danger: $danger,
+           info: #17a2b8, warning: #ffc107, light: #f8f9fa, dark: #343a40, blue: #0d6efd,
+           indigo: #6610f2, purple: #6f42c1, pink: #d63384, red: #dc3545, orange: #fd7e14,
+           yellow: #ffc107, green: #198754, teal: #20c997, cyan: #0dcaf0);
+$states: (hover: ":hover", focus: ":focus", active: ":active", visited: ":visited");
 @each $bp, $min in $breakpoints {
     @media (min-width: $min) {
         @each $abbr, $prop in $props {
@@ -90,6 +94,13 @@ $palette: (primary: $primary, secondary: $secondary, success: $success, danger: 
         }
         @each $name, $color in $palette {
             @for $step from 1 through 9 {
+                @each $state, $selector in $states {
+                    .#{$state}-text-#{$name}-#{$bp}-#{$step * 100}#{$selector} {
+                        color: mix(white, $color, $step * 10%) !important;
+                        border-color: rgba(mix(black, $color, $step * 5%), .5);
+                        box-shadow: 0 0 0 .25rem rgba($color, $step * .1);
+                    }
+                }
                 .text-#{$name}-#{$bp}-#{$step * 100} { color: mix(white, $color, $step * 10%) !important; }
                 .bg-#{$name}-#{$bp}-#{$step * 100} {
                     background-color: mix(black, $color, $step * 10%) !important;
