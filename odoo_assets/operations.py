@@ -12,7 +12,7 @@ import multiprocessing
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -419,39 +419,79 @@ def run_job(job: CompileJob) -> tuple[CompiledFile, ...] | CompilationError:
         return exc
 
 
+Output = tuple[CompiledFile, ...] | CompilationError
+
+
 @dataclass
 class Compiler:
-    """Runs compile jobs: from the cache when it can, on several processes when asked."""
+    """Runs compile jobs: from the cache when it can, on several processes when asked.
+
+    Jobs are submitted while the run is still preparing the next variants, so reading and
+    resolving overlap with compiling.
+    """
 
     workers: int = 1
     cache: CompileCache | None = None
     ran: list[str] = field(default_factory=list)  # keys of the jobs that really ran a compiler
+    last_results: dict[str, Output] = field(default_factory=dict)
+    last_jobs: dict[str, CompileJob] = field(default_factory=dict)
 
     @property
     def compiled(self) -> int:
         return len(self.ran)
 
-    def run(self, jobs: dict[str, CompileJob]) -> dict[str, tuple[CompiledFile, ...] | CompilationError]:
-        results: dict[str, tuple[CompiledFile, ...] | CompilationError] = {}
-        missing = []
-        for key in jobs:
-            cached = self.cache.get(key) if self.cache else None
-            if cached is not None:
-                results[key] = cached
-            else:
-                missing.append(key)
-        if self.workers > 1 and len(missing) > 1 and threading.active_count() == 1:
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=min(self.workers, len(missing)), mp_context=context) as pool:
-                outputs = list(pool.map(run_job, [jobs[k] for k in missing]))
-        else:
-            outputs = [run_job(jobs[k]) for k in missing]
-        for key, output in zip(missing, outputs, strict=True):
-            self.ran.append(key)
-            results[key] = output
-            if self.cache is not None and not isinstance(output, CompilationError):
-                self.cache.put(key, output)
-        return results
+    @contextmanager
+    def session(self) -> Iterator[CompileSession]:
+        parallel = self.workers > 1 and threading.active_count() == 1
+        pool = (
+            ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("fork"))
+            if parallel
+            else None
+        )
+        try:
+            yield CompileSession(self, pool)
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+
+    def run(self, jobs: dict[str, CompileJob]) -> dict[str, Output]:
+        with self.session() as session:
+            for key, job in jobs.items():
+                session.submit(key, job)
+            return session.results()
+
+
+@dataclass
+class CompileSession:
+    compiler: Compiler
+    pool: ProcessPoolExecutor | None
+    jobs: dict[str, CompileJob] = field(default_factory=dict)
+    done: dict[str, Output] = field(default_factory=dict)
+    futures: dict[str, Future[Output]] = field(default_factory=dict)
+
+    def submit(self, key: str, job: CompileJob) -> None:
+        if key in self.jobs:
+            return
+        self.jobs[key] = job
+        cache = self.compiler.cache
+        cached = cache.get(key) if cache else None
+        if cached is not None:
+            self.done[key] = cached
+        elif self.pool is not None:
+            self.futures[key] = self.pool.submit(run_job, job)
+
+    def results(self) -> dict[str, Output]:
+        for key, job in self.jobs.items():
+            if key in self.done:
+                continue
+            output = self.futures[key].result() if key in self.futures else run_job(job)
+            self.done[key] = output
+            self.compiler.ran.append(key)
+            if self.compiler.cache is not None and not isinstance(output, CompilationError):
+                self.compiler.cache.put(key, output)
+        self.compiler.last_results = dict(self.done)
+        self.compiler.last_jobs = dict(self.jobs)
+        return self.done
 
 
 def _existing_intact(ws: Workspace, url: str) -> att.BundleAttachment | None:
@@ -518,14 +558,18 @@ def run_variants(
     progress.start(2 * len(variants))
     jobs: dict[str, CompileJob] = {}
     planned: list[_Planned] = []
-    for variant in variants:
-        try:
-            planned.append(_prepare(ws, variant, force, jobs))
-        except OdooAssetsError as exc:
-            ws.db.conn.rollback()
-            planned.append(_Planned(variant, _failed(variant, exc)))
-        progress.advance(variant.label())
-    compiled = compiler.run(jobs)
+    with compiler.session() as session:
+        for variant in variants:
+            try:
+                item = _prepare(ws, variant, force, jobs)
+                if item.key is not None:
+                    session.submit(item.key, jobs[item.key])
+                planned.append(item)
+            except OdooAssetsError as exc:
+                ws.db.conn.rollback()
+                planned.append(_Planned(variant, _failed(variant, exc)))
+            progress.advance(variant.label())
+        compiled = session.results()
     for item in planned:
         if item.key is not None:
             output = compiled[item.key]
