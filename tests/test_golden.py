@@ -1,0 +1,54 @@
+"""Golden outputs of the fixture bundles: every byte of min, debug, map and RTL files.
+
+The compiler reproduced a real Odoo 17 server's files byte for byte (see README); these files
+pin that output on the fixtures. Regenerate with ODOO_ASSETS_UPDATE_GOLDEN=1 after an
+intended change, and read the diff.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from odoo_assets import operations
+from tests.conftest import OdooTestDb
+
+EXPECTED = Path(__file__).resolve().parent / "expected"
+UPDATE = os.environ.get("ODOO_ASSETS_UPDATE_GOLDEN") == "1"
+
+CASES = [
+    ("web.assets_web", "js", None, False, False),
+    ("web.assets_web", "css", None, False, False),
+    ("web.assets_web", "js", None, False, True),
+    ("web.assets_web", "css", None, False, True),
+    ("web.assets_frontend", "css", 1, False, False),
+    ("web.assets_frontend_lazy", "js", 2, False, False),
+    ("demo_shop.assets_shop", "js", None, False, False),
+    ("web.assets_web", "css", None, True, False),
+]
+
+
+def compile_case(db: OdooTestDb, case: tuple[str, str, int | None, bool, bool]) -> dict[str, str]:
+    bundle, asset_type, website, rtl, debug = case
+    variant = operations.Variant(bundle, asset_type, website, rtl, debug)  # type: ignore[arg-type]
+    with operations.open_workspace(db.settings(), db.name) as ws:
+        jobs: dict[str, operations.CompileJob] = {}
+        item = operations._prepare(ws, variant, True, jobs)
+        assert item.key is not None
+        files = jobs[item.key].run()
+    prefix = f"{bundle}{'.rtl' if rtl else ''}{f'.w{website}' if website else ''}"
+    return {f"{prefix}.{f.ext}": f.content for f in files}
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[0]}-{c[1]}-w{c[2]}-rtl{c[3]}-debug{c[4]}")
+def test_golden(case: tuple[str, str, int | None, bool, bool], odoo_db: OdooTestDb) -> None:
+    if case[3] and shutil.which("rtlcss") is None:
+        pytest.skip("rtlcss is not installed (npm install -g rtlcss)")
+    for name, content in compile_case(odoo_db, case).items():
+        path = EXPECTED / name
+        if UPDATE:
+            path.write_text(content, encoding="utf-8")
+        assert content == path.read_text(encoding="utf-8"), name
