@@ -318,3 +318,37 @@ def test_forced_rebuild_replaces_rows_and_logs_json(odoo_db: OdooTestDb) -> None
     assert {row_id for row_id, _ in rows} == {w["attachment_id"] for w in writes}
     check = cli(odoo_db, "bundle", "check").stdout
     assert "duplicate" not in check and "not-built: /web/assets/1/" in check
+
+
+def test_purge_keep_newest_versions_per_url(odoo_db: OdooTestDb) -> None:
+    assert cli(odoo_db, "bundle", "build", "web.assets_web").exit_code == 0
+    for unique in ("0000001", "0000002"):
+        odoo_db.execute(
+            "INSERT INTO ir_attachment (name, type, url, res_model, res_id, public, create_uid,"
+            " db_datas, checksum, file_size) VALUES ('web.assets_web.min.js', 'binary', %s,"
+            " 'ir.ui.view', 0, true, 1, 'x', %s, 1)",
+            (f"/web/assets/{unique}/web.assets_web.min.js", hashlib.sha1(b"x").hexdigest()),
+        )
+    built_js = [url for url, _ in bundle_rows(odoo_db) if url.endswith(".min.js") and "/000000" not in url]
+    result = json.loads(cli(odoo_db, "bundle", "purge", "web.assets_web", "--keep", "2", "--json").stdout)
+    # Per URL pattern the two newest rows stay: for .min.js the two inserted last.
+    assert [r["url"] for r in result["removed"]] == built_js
+    left = [url for url, _ in bundle_rows(odoo_db)]
+    assert "/web/assets/0000001/web.assets_web.min.js" in left
+    assert "/web/assets/0000002/web.assets_web.min.js" in left
+    assert len([u for u in left if u.endswith(".min.js")]) == 2
+    assert len([u for u in left if u.endswith(".min.css")]) == 1
+
+
+def test_regenerate_after_moving_data_dir(odoo_db: OdooTestDb, tmp_path: Path) -> None:
+    assert cli(odoo_db, "bundle", "build").exit_code == 0
+    moved = tmp_path / "moved-data"
+    shutil.move(str(odoo_db.data_dir), moved)
+    args = [a if a != str(odoo_db.data_dir) else str(moved) for a in odoo_db.cli_args()]
+    # Pointed at the new place, every blob is found: nothing to repair.
+    result = json.loads(run(*args, "bundle", "regenerate", "--json").stdout)
+    assert result["summary"] == {"skipped": 8}
+    # Pointed at the old, now empty place: every row is repaired there.
+    result = json.loads(cli(odoo_db, "bundle", "regenerate", "--json").stdout)
+    assert result["summary"] == {"removed": 8, "built": 8}
+    assert cli(odoo_db, "bundle", "check").exit_code == 0
