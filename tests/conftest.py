@@ -39,8 +39,7 @@ class Server:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def conninfo(self, dbname: str = "postgres") -> str:
-        return make_conninfo("", host=self.host, port=self.port, user=self.user, dbname=dbname,
-                             **self.extra)
+        return make_conninfo("", host=self.host, port=self.port, user=self.user, dbname=dbname, **self.extra)
 
     def connect(self, dbname: str = "postgres") -> psycopg.Connection:
         return psycopg.connect(self.conninfo(dbname), autocommit=True)
@@ -155,10 +154,18 @@ class OdooTestDb:
     def cli_args(self) -> list[str]:
         """Global options that point the CLI at this database."""
         return [
-            "--db-host", self.server.host, "--db-port", str(self.server.port),
-            "--db-user", self.server.user, "-d", self.name,
-            "--addons-path", ",".join(str(p) for p in self.addons.paths),
-            "--data-dir", str(self.data_dir),
+            "--db-host",
+            self.server.host,
+            "--db-port",
+            str(self.server.port),
+            "--db-user",
+            self.server.user,
+            "-d",
+            self.name,
+            "--addons-path",
+            ",".join(str(p) for p in self.addons.paths),
+            "--data-dir",
+            str(self.data_dir),
         ]
 
     @property

@@ -158,8 +158,19 @@ def start(datadir: Path, port: int | None = None) -> Cluster:
             shutil.rmtree(pgdata)
         _give_to_server_user(datadir)
         cmd = _as_server_user(
-            [str(bindir / "initdb"), "-D", str(pgdata), "-U", "postgres", "-A", "trust",
-             "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(pgdata),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "--no-sync",
+            ]
         )
         result = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if result.returncode:
@@ -191,8 +202,9 @@ def run_sql_file(conn: psycopg.Connection, path: Path) -> None:
         cur.execute(path.read_text(encoding="utf-8").encode())
 
 
-def create_database(cluster: Cluster, name: str, *, template: str | None = None,
-                    files: tuple[Path, ...] = ()) -> None:
+def create_database(
+    cluster: Cluster, name: str, *, template: str | None = None, files: tuple[Path, ...] = ()
+) -> None:
     """(Re)create a database, from a template or by loading SQL files."""
     with cluster.connect() as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))

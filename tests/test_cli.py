@@ -7,7 +7,6 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner, Result
 
 from odoo_assets.cli import main
@@ -23,9 +22,7 @@ def cli(db: OdooTestDb, *args: str) -> Result:
 
 
 def bundle_rows(db: OdooTestDb) -> list[tuple[str, str]]:
-    return db.query(
-        "SELECT url, store_fname FROM ir_attachment WHERE url LIKE '/web/assets/%' ORDER BY url"
-    )
+    return db.query("SELECT url, store_fname FROM ir_attachment WHERE url LIKE '/web/assets/%' ORDER BY url")
 
 
 # --- help and errors ---------------------------------------------------------------------------
@@ -46,23 +43,44 @@ def test_missing_config_file(tmp_path: Path) -> None:
 
 
 def test_unreachable_server_hides_password(tmp_path: Path) -> None:
-    result = run("--db-host", "127.0.0.1", "--db-port", "1", "--db-password", "hunter2", "-d", "x",
-                 "bundle", "list")
+    result = run(
+        "--db-host", "127.0.0.1", "--db-port", "1", "--db-password", "hunter2", "-d", "x", "bundle", "list"
+    )
     assert result.exit_code == 3
     assert result.output.startswith("odoo-assets: error: cannot connect to database 'x':")
     assert "hunter2" not in result.output and len(result.output.strip().splitlines()) == 1
 
 
 def test_unknown_database(pg_cluster: Server) -> None:
-    result = run("--db-host", pg_cluster.host, "--db-port", str(pg_cluster.port), "--db-user",
-                 pg_cluster.user, "-d", "no_such_db", "bundle", "list")
+    result = run(
+        "--db-host",
+        pg_cluster.host,
+        "--db-port",
+        str(pg_cluster.port),
+        "--db-user",
+        pg_cluster.user,
+        "-d",
+        "no_such_db",
+        "bundle",
+        "list",
+    )
     assert result.exit_code == 3
     assert 'database "no_such_db" does not exist' in result.output
 
 
 def test_not_an_odoo_database(pg_cluster: Server, empty_db: str) -> None:
-    result = run("--db-host", pg_cluster.host, "--db-port", str(pg_cluster.port), "--db-user",
-                 pg_cluster.user, "-d", empty_db, "bundle", "list")
+    result = run(
+        "--db-host",
+        pg_cluster.host,
+        "--db-port",
+        str(pg_cluster.port),
+        "--db-user",
+        pg_cluster.user,
+        "-d",
+        empty_db,
+        "bundle",
+        "list",
+    )
     assert result.exit_code == 3
     assert result.output.strip() == (
         f"odoo-assets: error: database '{empty_db}' is not an Odoo database (no ir_module_module)"
@@ -121,8 +139,9 @@ def test_inspect_json_with_db_backed_entries(odoo_db: OdooTestDb) -> None:
 
 
 def test_inspect_why(odoo_db: OdooTestDb) -> None:
-    result = cli(odoo_db, "bundle", "inspect", "web.assets_web", "--why",
-                 "web/static/src/legacy/jquery_like.js")
+    result = cli(
+        odoo_db, "bundle", "inspect", "web.assets_web", "--why", "web/static/src/legacy/jquery_like.js"
+    )
     assert result.exit_code == 0, result.output
     lines = [line for line in result.output.splitlines() if line.startswith("why:")]
     assert lines == [
@@ -142,9 +161,12 @@ def test_build_writes_rows_and_blobs_then_skips(odoo_db: OdooTestDb) -> None:
     assert data["summary"] == {"built": 8}
     rows = bundle_rows(odoo_db)
     assert [url.split("/")[-1] for url, _ in rows].count("web.assets_frontend.min.css") == 2
-    for url, store_fname in rows:
+    for _url, store_fname in rows:
         blob = odoo_db.filestore / store_fname
-        assert blob.is_file() and store_fname == f"{store_fname[:2]}/{hashlib.sha1(blob.read_bytes()).hexdigest()}"
+        assert (
+            blob.is_file()
+            and store_fname == f"{store_fname[:2]}/{hashlib.sha1(blob.read_bytes()).hexdigest()}"
+        )
         assert (odoo_db.filestore / "checklist" / store_fname).exists()
     assert odoo_db.query("SELECT last_value FROM base_cache_signaling_assets")[0][0] > before
     again = json.loads(cli(odoo_db, "bundle", "build", "--json").stdout)
@@ -163,9 +185,25 @@ def test_build_row_columns_match_odoo(odoo_db: OdooTestDb) -> None:
     )
     content = (odoo_db.filestore / row[19]).read_bytes()
     assert row[:19] == (
-        "web.assets_web.min.js", None, "ir.ui.view", None, 0, 1, "binary", True, None, None,
-        len(content), hashlib.sha1(content).hexdigest(), "application/javascript", "application",
-        1, 1, None, None, None,
+        "web.assets_web.min.js",
+        None,
+        "ir.ui.view",
+        None,
+        0,
+        1,
+        "binary",
+        True,
+        None,
+        None,
+        len(content),
+        hashlib.sha1(content).hexdigest(),
+        "application/javascript",
+        "application",
+        1,
+        1,
+        None,
+        None,
+        None,
     )
     assert row[20].startswith("/web/assets/") and row[20].endswith("/web.assets_web.min.js")
     assert row[21] is True
@@ -201,7 +239,7 @@ def test_regenerate_after_filestore_loss_and_corruption(odoo_db: OdooTestDb, tmp
     for _, store_fname in bundle_rows(odoo_db):
         assert (odoo_db.filestore / store_fname).is_file()
     # Corrupt one blob (two website rows share it): only those are rebuilt with --missing-only.
-    url, store_fname = bundle_rows(odoo_db)[0]
+    _url, store_fname = bundle_rows(odoo_db)[0]
     (odoo_db.filestore / store_fname).write_text("garbage")
     assert "corrupt-blob" in cli(odoo_db, "bundle", "check").output
     result = json.loads(cli(odoo_db, "bundle", "regenerate", "--missing-only", "--json").stdout)
@@ -211,10 +249,11 @@ def test_regenerate_after_filestore_loss_and_corruption(odoo_db: OdooTestDb, tmp
 
 def test_purge_never_deletes_a_blob_still_referenced(odoo_db: OdooTestDb) -> None:
     assert cli(odoo_db, "bundle", "build", "web.assets_web").exit_code == 0
-    [(url, store_fname)] = [r for r in bundle_rows(odoo_db) if r[0].endswith(".min.js")]
+    [(_url, store_fname)] = [r for r in bundle_rows(odoo_db) if r[0].endswith(".min.js")]
     odoo_db.execute(
         "INSERT INTO ir_attachment (name, type, store_fname, res_model, res_id, public)"
-        " VALUES ('copy.js', 'binary', %s, 'res.partner', 3, false)", (store_fname,)
+        " VALUES ('copy.js', 'binary', %s, 'res.partner', 3, false)",
+        (store_fname,),
     )
     dry = cli(odoo_db, "bundle", "purge", "--all", "--dry-run")
     assert dry.exit_code == 0 and "would remove" in dry.output and len(bundle_rows(odoo_db)) == 2
@@ -247,7 +286,9 @@ def test_purge_stale_and_keep(odoo_db: OdooTestDb) -> None:
 
 
 def test_build_website_bundles_share_one_blob(odoo_db: OdooTestDb) -> None:
-    result = json.loads(cli(odoo_db, "bundle", "build", "web.assets_frontend_minimal", "--all-websites", "--json").stdout)
+    result = json.loads(
+        cli(odoo_db, "bundle", "build", "web.assets_frontend_minimal", "--all-websites", "--json").stdout
+    )
     built = [b for b in result["bundles"] if b["status"] == "built"]
     assert [(b["website_id"], b["shared"]) for b in built] == [(None, False), (1, True), (2, True)]
     rows = odoo_db.query(
@@ -293,9 +334,13 @@ def test_fleet_check_reports_each_database(odoo_db: OdooTestDb, pg_cluster: Serv
         summary = result.stdout.rsplit("database", 1)[1].split()
         statuses = dict(zip(summary[1::2], summary[2::2], strict=True))
         assert statuses == {broken: "problems", empty_db: "skipped", odoo_db.name: "ok"}
-        data = json.loads(run(*args, "bundle", "check", "--all-databases", "--db-filter", pattern, "--json").stdout)
+        data = json.loads(
+            run(*args, "bundle", "check", "--all-databases", "--db-filter", pattern, "--json").stdout
+        )
         assert {d["database"]: d.get("healthy", d.get("skipped")) for d in data} == {
-            odoo_db.name: True, broken: False, empty_db: True,
+            odoo_db.name: True,
+            broken: False,
+            empty_db: True,
         }
     finally:
         _drop(pg_cluster, broken)
@@ -304,7 +349,9 @@ def test_fleet_check_reports_each_database(odoo_db: OdooTestDb, pg_cluster: Serv
 def test_forced_rebuild_replaces_rows_and_logs_json(odoo_db: OdooTestDb) -> None:
     assert cli(odoo_db, "bundle", "build", "web.assets_web").exit_code == 0
     first = bundle_rows(odoo_db)
-    result = run(*odoo_db.cli_args(), "--log-format", "json", "-v", "bundle", "build", "web.assets_web", "--force")
+    result = run(
+        *odoo_db.cli_args(), "--log-format", "json", "-v", "bundle", "build", "web.assets_web", "--force"
+    )
     assert result.exit_code == 0
     events = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     writes = [e for e in events if e.get("event") == "write"]

@@ -68,7 +68,7 @@ def test_odoo_rc_then_home_odoorc(tmp_path: Path) -> None:
 
 
 def test_missing_config_file_is_a_usage_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="config file not found: .*nope.conf"):
+    with pytest.raises(ConfigError, match=r"config file not found: .*nope\.conf"):
         load_settings(config=str(tmp_path / "nope.conf"), env={})
     with pytest.raises(ConfigError, match="from ODOO_RC"):
         load_settings(env={"ODOO_RC": str(tmp_path / "gone.conf")})

@@ -5,35 +5,60 @@ from __future__ import annotations
 from tests.conftest import OdooTestDb
 
 IR_ATTACHMENT = [
-    ("id", "integer", "NO"), ("name", "character varying", "NO"), ("description", "text", "YES"),
-    ("res_model", "character varying", "YES"), ("res_field", "character varying", "YES"),
-    ("res_id", "integer", "YES"), ("company_id", "integer", "YES"),
-    ("type", "character varying", "NO"), ("url", "character varying", "YES"),
-    ("public", "boolean", "YES"), ("access_token", "character varying", "YES"),
-    ("db_datas", "bytea", "YES"), ("store_fname", "character varying", "YES"),
-    ("file_size", "integer", "YES"), ("checksum", "character varying", "YES"),
-    ("mimetype", "character varying", "YES"), ("index_content", "text", "YES"),
-    ("original_id", "integer", "YES"), ("website_id", "integer", "YES"),
-    ("key", "character varying", "YES"), ("theme_template_id", "integer", "YES"),
-    ("create_uid", "integer", "YES"), ("create_date", "timestamp without time zone", "YES"),
-    ("write_uid", "integer", "YES"), ("write_date", "timestamp without time zone", "YES"),
+    ("id", "integer", "NO"),
+    ("name", "character varying", "NO"),
+    ("description", "text", "YES"),
+    ("res_model", "character varying", "YES"),
+    ("res_field", "character varying", "YES"),
+    ("res_id", "integer", "YES"),
+    ("company_id", "integer", "YES"),
+    ("type", "character varying", "NO"),
+    ("url", "character varying", "YES"),
+    ("public", "boolean", "YES"),
+    ("access_token", "character varying", "YES"),
+    ("db_datas", "bytea", "YES"),
+    ("store_fname", "character varying", "YES"),
+    ("file_size", "integer", "YES"),
+    ("checksum", "character varying", "YES"),
+    ("mimetype", "character varying", "YES"),
+    ("index_content", "text", "YES"),
+    ("original_id", "integer", "YES"),
+    ("website_id", "integer", "YES"),
+    ("key", "character varying", "YES"),
+    ("theme_template_id", "integer", "YES"),
+    ("create_uid", "integer", "YES"),
+    ("create_date", "timestamp without time zone", "YES"),
+    ("write_uid", "integer", "YES"),
+    ("write_date", "timestamp without time zone", "YES"),
 ]
 IR_ASSET = [
-    ("id", "integer", "NO"), ("name", "character varying", "NO"),
-    ("bundle", "character varying", "NO"), ("directive", "character varying", "YES"),
-    ("path", "character varying", "NO"), ("target", "character varying", "YES"),
-    ("active", "boolean", "YES"), ("sequence", "integer", "NO"), ("website_id", "integer", "YES"),
-    ("key", "character varying", "YES"), ("theme_template_id", "integer", "YES"),
-    ("create_uid", "integer", "YES"), ("create_date", "timestamp without time zone", "YES"),
-    ("write_uid", "integer", "YES"), ("write_date", "timestamp without time zone", "YES"),
+    ("id", "integer", "NO"),
+    ("name", "character varying", "NO"),
+    ("bundle", "character varying", "NO"),
+    ("directive", "character varying", "YES"),
+    ("path", "character varying", "NO"),
+    ("target", "character varying", "YES"),
+    ("active", "boolean", "YES"),
+    ("sequence", "integer", "NO"),
+    ("website_id", "integer", "YES"),
+    ("key", "character varying", "YES"),
+    ("theme_template_id", "integer", "YES"),
+    ("create_uid", "integer", "YES"),
+    ("create_date", "timestamp without time zone", "YES"),
+    ("write_uid", "integer", "YES"),
+    ("write_date", "timestamp without time zone", "YES"),
 ]
 
 
 def columns(db: OdooTestDb, table: str) -> list[tuple[str, str, str]]:
-    return [tuple(r) for r in db.query(  # type: ignore[misc]
-        "SELECT column_name, data_type, is_nullable FROM information_schema.columns"
-        " WHERE table_name = %s ORDER BY ordinal_position", (table,)
-    )]
+    return [
+        tuple(r)
+        for r in db.query(  # type: ignore[misc]
+            "SELECT column_name, data_type, is_nullable FROM information_schema.columns"
+            " WHERE table_name = %s ORDER BY ordinal_position",
+            (table,),
+        )
+    ]
 
 
 def test_ir_attachment_and_ir_asset_columns(bare_odoo_db: OdooTestDb) -> None:
@@ -47,11 +72,13 @@ def test_ir_attachment_and_ir_asset_columns(bare_odoo_db: OdooTestDb) -> None:
 
 
 def test_indexes(bare_odoo_db: OdooTestDb) -> None:
-    rows = dict(bare_odoo_db.query(
-        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'ir_attachment'"
-    ))
+    rows = dict(
+        bare_odoo_db.query("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'ir_attachment'")
+    )
     assert sorted(rows) == [
-        "ir_attachment__store_fname_index", "ir_attachment__url_index", "ir_attachment_pkey",
+        "ir_attachment__store_fname_index",
+        "ir_attachment__url_index",
+        "ir_attachment_pkey",
         "ir_attachment_res_idx",
     ]
     assert rows["ir_attachment__url_index"].endswith("USING btree (url) WHERE (url IS NOT NULL)")
@@ -78,13 +105,19 @@ def test_signalling_sequences_and_uniques(bare_odoo_db: OdooTestDb) -> None:
         " ORDER BY 1"
     )
     assert rows == [
-        ("base_cache_signaling_assets", 1), ("base_cache_signaling_default", 1),
-        ("base_cache_signaling_routing", 1), ("base_cache_signaling_templates", 1),
+        ("base_cache_signaling_assets", 1),
+        ("base_cache_signaling_default", 1),
+        ("base_cache_signaling_routing", 1),
+        ("base_cache_signaling_templates", 1),
         ("base_registry_signaling", 1),
     ]
     constraints = {r[0] for r in bare_odoo_db.query("SELECT conname FROM pg_constraint WHERE contype = 'u'")}
-    assert {"ir_module_module_name_uniq", "ir_config_parameter_key_uniq", "website_domain_unique",
-            "res_lang_code_uniq"} <= constraints
+    assert {
+        "ir_module_module_name_uniq",
+        "ir_config_parameter_key_uniq",
+        "website_domain_unique",
+        "res_lang_code_uniq",
+    } <= constraints
 
 
 def test_clones_are_independent(odoo_db: OdooTestDb, bare_odoo_db: OdooTestDb) -> None:

@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import psycopg
-import pytest
 
 from odoo_assets.storage import attachments as att
 from odoo_assets.storage.filestore import Filestore, collect_garbage
@@ -77,10 +76,18 @@ def test_index_content_rule() -> None:
     assert att.index_content(b"whatever", "application/javascript") == "application"
 
 
-def insert(conn: psycopg.Connection, store: Filestore, url: str, content: bytes = CONTENT) -> att.BundleAttachment:
+def insert(
+    conn: psycopg.Connection, store: Filestore, url: str, content: bytes = CONTENT
+) -> att.BundleAttachment:
     return att.insert_bundle_attachment(
-        conn, store, name=url.rsplit("/", 1)[1].replace(".rtl", ""), url=url, content=content,
-        mimetype="application/javascript", location="file", company_id=1,
+        conn,
+        store,
+        name=url.rsplit("/", 1)[1].replace(".rtl", ""),
+        url=url,
+        content=content,
+        mimetype="application/javascript",
+        location="file",
+        company_id=1,
     )
 
 
@@ -154,14 +161,13 @@ def test_garbage_collection_keeps_referenced_blobs(bare_odoo_db: OdooTestDb) -> 
 def _build_process(db: OdooTestDb) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "odoo_assets", *db.cli_args(), "-q", "bundle", "build"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
 
 
 def _assert_rows_have_blobs(db: OdooTestDb) -> list[str]:
-    rows = db.query(
-        "SELECT url, store_fname, checksum FROM ir_attachment WHERE url LIKE '/web/assets/%%'"
-    )
+    rows = db.query("SELECT url, store_fname, checksum FROM ir_attachment WHERE url LIKE '/web/assets/%%'")
     for url, fname, checksum in rows:
         path = db.filestore / fname
         assert path.is_file(), f"{url}: blob {fname} missing"

@@ -39,7 +39,9 @@ def test_reading_keeps_children_and_tails_and_drops_comments() -> None:
 
 def test_parse_error_becomes_an_error_template() -> None:
     text = read_template_file("/web/static/src/bad.xml", "<templates><t></templates>")
-    assert text.startswith('<t t-name="parsing_error_web_static_src_bad.xml"><parsererror>Invalid XML template: /web/static/src/bad.xml \n')
+    assert text.startswith(
+        '<t t-name="parsing_error_web_static_src_bad.xml"><parsererror>Invalid XML template: /web/static/src/bad.xml \n'
+    )
 
 
 def test_primary_inheritance_creates_a_new_template() -> None:
@@ -82,7 +84,10 @@ def test_extension_modifies_the_parent_in_place_across_addons() -> None:
 
 def test_inheritance_errors_name_the_file() -> None:
     missing = '<templates><t t-name="x.Y" t-inherit="web.Nope" t-inherit-mode="primary"/></templates>'
-    with pytest.raises(CompilationError, match=r"/web/static/src/m.xml: template 'x.Y' inherits 'web.Nope'|/web/static/src/m.xml: template web.x.Y inherits web.Nope"):
+    with pytest.raises(
+        CompilationError,
+        match=r"/web/static/src/m.xml: template 'x.Y' inherits 'web.Nope'|/web/static/src/m.xml: template web.x.Y inherits web.Nope",
+    ):
         merge_templates([read("/web/static/src/d.xml", DIALOG), read("/web/static/src/m.xml", missing)])
     bad_mode = '<templates><t t-name="Z" t-inherit="web.Dialog" t-inherit-mode="sideways"/></templates>'
     with pytest.raises(CompilationError, match="invalid t-inherit-mode 'sideways'"):
@@ -90,10 +95,15 @@ def test_inheritance_errors_name_the_file() -> None:
     with pytest.raises(CompilationError, match="template 'Dialog' already exists in addon 'web'"):
         merge_templates([read("/web/static/src/d.xml", DIALOG), read("/web/static/src/d2.xml", DIALOG)])
     with pytest.raises(CompilationError, match="cannot be located"):
-        merge_templates([
-            read("/web/static/src/d.xml", DIALOG),
-            read("/web/static/src/x.xml", '<templates><t t-inherit="web.Dialog" t-inherit-mode="extension"><xpath expr="//aside" position="inside"/></t></templates>'),
-        ])
+        merge_templates(
+            [
+                read("/web/static/src/d.xml", DIALOG),
+                read(
+                    "/web/static/src/x.xml",
+                    '<templates><t t-inherit="web.Dialog" t-inherit-mode="extension"><xpath expr="//aside" position="inside"/></t></templates>',
+                ),
+            ]
+        )
 
 
 def test_template_block_and_escaping() -> None:

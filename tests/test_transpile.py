@@ -18,7 +18,7 @@ URL = "/web/static/src/core/thing.js"
 def body(source: str, url: str = URL) -> str:
     """The transpiled text between the odoo.define prologue and epilogue."""
     out = transpile(url, source)
-    head, rest = out.split("let __exports = {};\n", 1)
+    _head, rest = out.split("let __exports = {};\n", 1)
     return rest.rsplit("\nreturn __exports;\n});\n", 1)[0]
 
 
@@ -58,7 +58,7 @@ def test_module_names(url: str, name: str) -> None:
 
 
 def test_module_name_outside_static_is_an_error() -> None:
-    with pytest.raises(CompilationError, match="/web/controllers/x.js"):
+    with pytest.raises(CompilationError, match=r"/web/controllers/x\.js"):
         url_to_module_path("/web/controllers/x.js")
 
 
@@ -81,11 +81,20 @@ def test_wrapper_with_dependencies_in_first_seen_order() -> None:
         ('import {\n    a,\n    b,\n} from "@web/x";', 'const {\n    a,\n    b,\n} = require("@web/x");'),
         ('import D, { a } from "@web/x";', 'const { [Symbol.for("default")]: D, a } = require("@web/x");'),
         ('import D, { a } from "web.legacy";', 'const D = require("web.legacy");\nconst { a } = D;'),
-        ('import D, * as NS from "@web/x";', 'const NS = require("@web/x");\nconst D = NS[Symbol.for("default")];'),
+        (
+            'import D, * as NS from "@web/x";',
+            'const NS = require("@web/x");\nconst D = NS[Symbol.for("default")];',
+        ),
         ('import D from "@web/x";', 'const D = require("@web/x")[Symbol.for("default")];'),
         ('import * as NS from "@web/x";', 'const NS = require("@web/x");'),
-        ('export { a, b as c } from "@web/x";', '{const { a, b} = require("@web/x");Object.assign(__exports, { a, c :  b})};'),
-        ('export {a,b as c} from "@web/x";', '{const {a,b} = require("@web/x");Object.assign(__exports, {a, c: b})};'),
+        (
+            'export { a, b as c } from "@web/x";',
+            '{const { a, b} = require("@web/x");Object.assign(__exports, { a, c :  b})};',
+        ),
+        (
+            'export {a,b as c} from "@web/x";',
+            '{const {a,b} = require("@web/x");Object.assign(__exports, {a, c: b})};',
+        ),
         ('export * from "@web/x";', 'Object.assign(__exports, require("@web/x"));'),
         ('import { a } from "@web/core/index";', 'const { a } = require("@web/core");'),
         ("export function f() {}", "__exports.f = f; function f() {}"),
@@ -95,7 +104,10 @@ def test_wrapper_with_dependencies_in_first_seen_order() -> None:
         ("export let y;", "let y = __exports.y;"),
         ("export { a, b as c };", "Object.assign(__exports, { a, c :  b});"),
         ("export default function f() {}", '__exports[Symbol.for("default")] = f; function f() {}'),
-        ("export default async function f() {}", '__exports[Symbol.for("default")] = f; async function f() {}'),
+        (
+            "export default async function f() {}",
+            '__exports[Symbol.for("default")] = f; async function f() {}',
+        ),
         ("export default class C {}", 'const C = __exports[Symbol.for("default")] = class C {}'),
         ("export default const x = 1;", 'const x = __exports[Symbol.for("default")]= 1;'),
         ("export default {a: 1};", '__exports[Symbol.for("default")] = {a: 1};'),
@@ -115,7 +127,9 @@ def test_relative_requires_become_module_names_and_dependencies() -> None:
         "/web/static/src/core/utils/thing.js",
         'import { a } from "./a";\nimport { b } from "../b";\nimport c from "../../c/index";\n',
     )
-    assert out.startswith("odoo.define('@web/core/utils/thing', ['@web/core/utils/a', '@web/core/b', '@web/c'],")
+    assert out.startswith(
+        "odoo.define('@web/core/utils/thing', ['@web/core/utils/a', '@web/core/b', '@web/c'],"
+    )
     assert 'const { a } = require("@web/core/utils/a");' in out
     assert 'const { b } = require("@web/core/b");' in out
     assert 'const c = require("@web/c")[Symbol.for("default")];' in out
@@ -139,7 +153,10 @@ def test_alias_module_appended() -> None:
 
 def test_qunit_tests_are_wrapped_in_a_module() -> None:
     out = transpile("/web/static/tests/a_tests.js", '/** @odoo-module */\nQUnit.test("x", () => {});')
-    assert 'let __exports = {};\nQUnit.module("web", function() {/** @odoo-module */\nQUnit.test("x", () => {});});\n' in out
+    assert (
+        'let __exports = {};\nQUnit.module("web", function() {/** @odoo-module */\nQUnit.test("x", () => {});});\n'
+        in out
+    )
 
 
 def test_series_16_wrapper_has_no_dependency_list() -> None:
