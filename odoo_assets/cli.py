@@ -47,6 +47,7 @@ class CliState:
     options: dict[str, Any]
     log_level: str
     log_format: str
+    quiet: bool = False
 
     def settings(self) -> Settings:
         return load_settings(**self.options)
@@ -159,6 +160,7 @@ def main(
         },
         log_level=log_level,
         log_format=log_format,
+        quiet=quiet,
     )
 
 
@@ -289,9 +291,16 @@ def _fleet(
 
 
 def _finish_fleet(
-    items: list[FleetItem], as_json: bool, render: Callable[[Any], str], failed: Callable[[Any], bool]
+    items: list[FleetItem],
+    as_json: bool,
+    render: Callable[[Any], str],
+    failed: Callable[[Any], bool],
+    quiet: bool = False,
 ) -> None:
-    """Print every database's result (and a summary for several); exit with the worst code."""
+    """Print every database's result (and a summary for several); exit with the worst code.
+
+    With -q only databases with failures or problems are shown: silence means all is well.
+    """
     if len(items) == 1 and items[0].error is not None and not items[0].skipped:
         raise items[0].error
     code = EXIT_OK
@@ -311,12 +320,13 @@ def _finish_fleet(
     else:
         for item in items:
             if item.result is not None:
-                click.echo(render(item.result.to_dict()))
+                if not (quiet and not failed(item.result)):
+                    click.echo(render(item.result.to_dict()))
             elif item.skipped:
                 click.echo(f"{item.database}: skipped: {item.error}")
             else:
                 click.echo(f"odoo-assets: error: {item.error}", err=True)
-        if len(items) > 1:
+        if len(items) > 1 and not quiet:
             rows = [
                 (
                     item.database,
@@ -436,7 +446,7 @@ def build(
             )
 
     items = _fleet(state, all_databases, db_filter, jobs, work)
-    _finish_fleet(items, as_json, report.render_build, lambda r: bool(r.failed))
+    _finish_fleet(items, as_json, report.render_build, lambda r: bool(r.failed), state.quiet)
 
 
 @bundle.command(name="list")
@@ -550,7 +560,7 @@ def regenerate(
             )
 
     items = _fleet(state, all_databases, db_filter, jobs, work)
-    _finish_fleet(items, as_json, report.render_build, lambda r: bool(r.failed))
+    _finish_fleet(items, as_json, report.render_build, lambda r: bool(r.failed), state.quiet)
 
 
 @bundle.command()
@@ -581,7 +591,7 @@ def check(
             return operations.check(ws, websites=websites)
 
     items = _fleet(state, all_databases, db_filter, jobs, work)
-    _finish_fleet(items, as_json, report.render_check, lambda r: not r.healthy)
+    _finish_fleet(items, as_json, report.render_check, lambda r: not r.healthy, state.quiet)
 
 
 def run(argv: Sequence[str] | None = None) -> int:

@@ -90,6 +90,8 @@ def render_inspect(data: dict[str, Any]) -> str:
 def render_build(data: dict[str, Any]) -> str:
     rows = []
     for item in data["bundles"]:
+        if item["status"] == "empty":  # no file of that type: counted in the summary only
+            continue
         where = f"website {item['website_id']}" if item["website_id"] else ""
         note = item["error"] or ("shared compilation" if item["shared"] else "")
         rows.append(
