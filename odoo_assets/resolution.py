@@ -1,4 +1,4 @@
-"""Resolving a bundle into its ordered list of files, as Odoo 17's ir.asset does.
+"""Resolving a bundle into its ordered list of files, as Odoo 17/18's ir.asset does.
 
 Inputs are plain records (addons, installed modules, ir_asset rows, the website); the output
 is a ResolvedBundle whose entries keep where each file came from, for `bundle inspect`.
@@ -10,21 +10,31 @@ import difflib
 import glob
 import logging
 import os
-from collections.abc import Callable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from odoo_assets.addons import Addon, AddonIndex
 from odoo_assets.errors import ResolutionError
 
 log = logging.getLogger(__name__)
 
-# ir.asset rows with a lower sequence come before every manifest entry, the others after.
+# ir.asset rows with a lower sequence come before every manifest command, the others after.
 DEFAULT_SEQUENCE = 16
 ASSET_EXTENSIONS = frozenset({"js", "css", "scss", "sass", "less", "xml"})
 TARGETED_DIRECTIVES = frozenset({"before", "after", "replace"})
 DIRECTIVES = frozenset({"append", "prepend", "remove", "include"}) | TARGETED_DIRECTIVES
 WILDCARD_CHARS = frozenset("*?[]")
+
+# Trace actions, in the words `bundle inspect --why` shows.
+ADDED = "added"
+PREPENDED = "prepended"
+INSERTED_BEFORE = "inserted-before"
+INSERTED_AFTER = "inserted-after"
+REPLACED = "replaced"
+REMOVED = "removed"
+DUPLICATE = "duplicate"
+NO_MATCH = "no-match"
 
 
 @dataclass(frozen=True)
@@ -65,22 +75,71 @@ class Origin:
     target: str | None = None
 
     def describe(self) -> str:
-        where = (
-            f"{self.addon}/__manifest__.py" if self.source == "manifest" else (f"ir.asset #{self.asset_id}")
-        )
-        return f"{where} [{self.bundle}] {self.directive} {self.path!r}"
+        where = f"{self.addon}/__manifest__.py" if self.source == "manifest" else f"ir.asset #{self.asset_id}"
+        target = f" {self.target!r}" if self.target is not None else ""
+        return f"{where} [{self.bundle}] {self.directive}{target} {self.path!r}"
+
+
+# What Odoo's URL parser (werkzeug 2) accepts as a scheme; "+-." is a range, so ',' too.
+_SCHEME = re.compile(r"[a-zA-Z0-9+,\-.]+")
+
+
+def _scheme_and_netloc(url: str) -> tuple[str, str]:
+    """Scheme and host of `url` as werkzeug's url_parse splits them (ValueError as it raises).
+
+    Unlike urllib, a scheme may start with a digit, and `name:<digits>` is a path, not a scheme.
+    """
+    scheme = ""
+    colon = url.find(":")
+    if colon > 0 and _SCHEME.fullmatch(url[:colon]):
+        rest = url[colon + 1 :]
+        if not rest or not rest.isdigit() or not rest.isascii():
+            scheme, url = url[:colon].lower(), rest
+    netloc = ""
+    if url.startswith("//"):
+        ends = [i for i in (url.find(c, 2) for c in "/?#") if i >= 0]
+        netloc = url[2 : min(ends, default=len(url))]
+        if ("[" in netloc) != ("]" in netloc):
+            raise ValueError("Invalid IPv6 URL")
+    return scheme, netloc
+
+
+def can_aggregate(url: str) -> bool:
+    """Local paths are bundled; URLs with a scheme or host, and /web/content, stay external."""
+    scheme, netloc = _scheme_and_netloc(url)
+    return not scheme and not netloc and not url.startswith("/web/content")
+
+
+def _aggregatable(path: str, bundle: str) -> bool:
+    try:
+        return can_aggregate(path)
+    except ValueError as exc:
+        raise ResolutionError(f"bundle {bundle!r}: invalid URL {path!r}: {exc}") from None
+
+
+def is_wildcard(path: str) -> bool:
+    return any(char in WILDCARD_CHARS for char in path)
 
 
 @dataclass(frozen=True)
 class BundleEntry:
-    """One file of a resolved bundle, keyed by its web path as Odoo keys it."""
+    """One file of a resolved bundle, keyed by its web path exactly as Odoo keys it.
+
+    `filename` is the absolute path of a file on disk; attachment-URL entries (served from
+    ir_attachment by exact url) and external URLs have none.
+    """
 
     url: str
     filename: str | None
     bundle: str
     last_modified: float | None
     origin: Origin
-    kind: str = "file"  # "file" | "attachment" | "external"
+
+    @property
+    def kind(self) -> str:
+        if self.filename is not None:
+            return "file"
+        return "attachment" if can_aggregate(self.url) else "external"
 
     @property
     def extension(self) -> str:
@@ -89,13 +148,17 @@ class BundleEntry:
 
 @dataclass(frozen=True)
 class TraceEvent:
-    """Something that happened to a path while resolving, in order."""
+    """Something that happened to a path while resolving, in order.
 
-    # added, prepended, inserted-before, inserted-after, replaced, removed, duplicate, no-match
+    `index` is the position in the list at that moment (None for skips and empty globs);
+    `bundle` the bundle being filled.
+    """
+
     action: str
     url: str
     origin: Origin
     index: int | None = None
+    bundle: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,10 +169,22 @@ class ResolvedBundle:
     externals: tuple[BundleEntry, ...]
     trace: tuple[TraceEvent, ...]
 
+    def urls(self) -> list[str]:
+        return [entry.url for entry in self.entries]
+
+
+def _no_attachment(url: str) -> AttachmentAsset | None:
+    return None
+
 
 @dataclass(frozen=True)
 class ResolutionContext:
-    """What the server knows when it resolves a bundle for one website (or none)."""
+    """What the server knows when it resolves a bundle for one website (or none).
+
+    `installed`: modules the registry loaded ∪ server-wide modules (paths of other addons
+    are refused); `addon_order`: the active addons in Odoo's order (addons.sort_addons);
+    `ir_assets`: every row per bundle, inactive ones and every website's included.
+    """
 
     addons: AddonIndex
     installed: frozenset[str]
@@ -117,31 +192,23 @@ class ResolutionContext:
     ir_assets: Mapping[str, tuple[IrAssetRow, ...]]
     website_installed: bool = False
     website_id: int | None = None
-    attachment_lookup: Callable[[str], AttachmentAsset | None] = lambda url: None
+    attachment_lookup: Callable[[str], AttachmentAsset | None] = _no_attachment
 
 
 # --- Paths -------------------------------------------------------------------------------------
 
 
-def can_aggregate(url: str) -> bool:
-    """Local paths are bundled; URLs with a scheme or host, and /web/content, stay external."""
-    parts = urlsplit(url)
-    return not parts.scheme and not parts.netloc and not url.startswith("/web/content")
-
-
-def is_wildcard(path: str) -> bool:
-    return any(char in WILDCARD_CHARS for char in path)
-
-
 @dataclass(frozen=True)
 class PathMatch:
+    """One result of expanding a path definition: (web path, absolute file, mtime)."""
+
     url: str
     filename: str | None
     last_modified: float | None
-    kind: str
 
 
 def _glob_static(pattern: str) -> list[tuple[str, float]]:
+    """Python's recursive glob, asset extensions only, sorted by (absolute path, mtime)."""
     found = []
     for name in glob.glob(pattern, recursive=True):
         if name.rpartition(".")[2] in ASSET_EXTENSIONS:
@@ -150,31 +217,38 @@ def _glob_static(pattern: str) -> list[tuple[str, float]]:
 
 
 def get_paths(ctx: ResolutionContext, path_def: str, bundle: str) -> list[PathMatch]:
-    """Expand a path or glob of a bundle definition into web paths, as Odoo 17 does."""
+    """Expand a path, glob or URL of a bundle definition, as Odoo 17 does.
+
+    Files are only looked for under `<addon>/static/` of the addon named by the first path
+    part (after normpath, so `..` cannot leave it). A non-glob that finds no file is kept
+    verbatim as an attachment-URL entry; a glob that finds nothing gives nothing.
+    """
     parts = [part for part in path_def.split("/") if part]
-    addon: Addon | None = ctx.addons.get(parts[0]) if parts else None
+    if not parts:
+        raise ResolutionError(f"bundle {bundle!r}: empty asset path {path_def!r}")
+    addon: Addon | None = ctx.addons.get(parts[0])
     matches: list[PathMatch] = []
     if addon is not None:
         if addon.name not in ctx.installed:
             raise ResolutionError(
-                f"bundle {bundle!r}: {path_def!r} belongs to addon {addon.name!r}, which is not installed"
+                f"bundle {bundle!r}: Unallowed to fetch files from addon {addon.name} for file"
+                f" {path_def} (addon {addon.name} is not installed)"
             )
         root = str(addon.addons_path)
         full_path = os.path.normpath(os.sep.join([root, *parts]))
         static_prefix = os.sep.join([root, addon.name, "static", ""])
-        # normpath has neutralised "..": anything outside <addon>/static/ is not globbed.
         if full_path.startswith(static_prefix):
             matches = [
-                PathMatch(name[len(root) :].replace(os.sep, "/"), name, mtime, "file")
+                PathMatch(name[len(root) :].replace(os.sep, "/"), name, mtime)
                 for name, mtime in _glob_static(full_path)
             ]
     if matches:
         return matches
-    if not can_aggregate(path_def):
-        return [PathMatch(path_def, None, -1.0, "external")]
+    if not _aggregatable(path_def, bundle):
+        return [PathMatch(path_def, None, -1)]
     if not is_wildcard(path_def):
         stored = ctx.attachment_lookup(path_def)
-        return [PathMatch(path_def, None, stored.last_modified if stored else None, "attachment")]
+        return [PathMatch(path_def, None, stored.last_modified if stored is not None else None)]
     log.warning('IrAsset: the path "%s" did not resolve to anything.', path_def)
     return []
 
@@ -182,17 +256,25 @@ def get_paths(ctx: ResolutionContext, path_def: str, bundle: str) -> list[PathMa
 # --- ir.asset rows -----------------------------------------------------------------------------
 
 
+def website_rows(rows: Iterable[IrAssetRow], website_id: int | None) -> list[IrAssetRow]:
+    """The website module's filter_duplicate, on rows of any active state.
+
+    Without a website only generic rows count. For website W: W's rows, generic rows
+    without key, and generic rows whose key no row of W (even an inactive one) carries.
+    """
+    rows = list(rows)
+    if not website_id:
+        return [r for r in rows if r.website_id is None]
+    rows = [r for r in rows if r.website_id is None or r.website_id == website_id]
+    overridden = {r.key for r in rows if r.website_id == website_id}
+    return [r for r in rows if r.website_id == website_id or not r.key or r.key not in overridden]
+
+
 def related_rows(ctx: ResolutionContext, bundle: str) -> list[IrAssetRow]:
     """The bundle's ir.asset rows for this website, ordered by (sequence, id), active only."""
     rows = sorted(ctx.ir_assets.get(bundle, ()), key=lambda r: (r.sequence, r.id))
     if ctx.website_installed:
-        website_id = ctx.website_id or None
-        if website_id is None:
-            rows = [r for r in rows if r.website_id is None]
-        else:
-            rows = [r for r in rows if r.website_id in (None, website_id)]
-            overridden = {r.key for r in rows if r.website_id == website_id and r.key}
-            rows = [r for r in rows if r.website_id == website_id or not r.key or r.key not in overridden]
+        rows = website_rows(rows, ctx.website_id)
     return [r for r in rows if r.active]
 
 
@@ -201,47 +283,46 @@ def related_rows(ctx: ResolutionContext, bundle: str) -> list[IrAssetRow]:
 
 @dataclass
 class _State:
+    """The list being built, the set of its web paths (global de-duplication) and the trace."""
+
     entries: list[BundleEntry] = field(default_factory=list)
     memo: set[str] = field(default_factory=set)
     trace: list[TraceEvent] = field(default_factory=list)
 
-    def index_of(self, url: str) -> int:
-        for index, entry in enumerate(self.entries):
-            if entry.url == url:
-                return index
-        raise ValueError(url)
+    def index_of(self, url: str) -> int | None:
+        if url not in self.memo:
+            return None
+        return next(i for i, entry in enumerate(self.entries) if entry.url == url)
 
     def insert(
         self, matches: Sequence[PathMatch], bundle: str, origin: Origin, index: int, action: str
     ) -> None:
-        new = []
+        new: list[BundleEntry] = []
         for match in matches:
             if match.url in self.memo:
-                self.trace.append(TraceEvent("duplicate", match.url, origin))
+                self.trace.append(TraceEvent(DUPLICATE, match.url, origin, None, bundle))
                 continue
             self.memo.add(match.url)
-            new.append(
-                BundleEntry(match.url, match.filename, bundle, match.last_modified, origin, match.kind)
-            )
+            new.append(BundleEntry(match.url, match.filename, bundle, match.last_modified, origin))
         self.entries[index:index] = new
         for offset, entry in enumerate(new):
-            self.trace.append(TraceEvent(action, entry.url, origin, index + offset))
+            self.trace.append(TraceEvent(action, entry.url, origin, index + offset, bundle))
 
-    def remove(self, matches: Sequence[PathMatch], origin: Origin) -> bool:
-        """Remove the given paths; False when none of them is present."""
+    def remove(self, matches: Sequence[PathMatch], bundle: str, origin: Origin) -> bool:
+        """Remove every given path present, wherever it came from; False when none is."""
         present = {m.url for m in matches if m.url in self.memo}
         if not present:
             return False
         for index, entry in enumerate(self.entries):
             if entry.url in present:
-                self.trace.append(TraceEvent("removed", entry.url, origin, index))
+                self.trace.append(TraceEvent(REMOVED, entry.url, origin, index, bundle))
         self.entries[:] = [e for e in self.entries if e.url not in present]
         self.memo -= present
         return True
 
 
-def _manifest_command(addon: Addon, bundle: str, command: object) -> tuple[str, str | None, str]:
-    """(directive, target, path) of one manifest command."""
+def manifest_command(addon: Addon, bundle: str, command: object) -> tuple[str, str | None, str]:
+    """(directive, target, path) of one manifest command; a malformed one names the manifest."""
     if isinstance(command, str):
         return "append", None, command
     if isinstance(command, (list, tuple)) and command and all(isinstance(c, str) for c in command):
@@ -250,9 +331,7 @@ def _manifest_command(addon: Addon, bundle: str, command: object) -> tuple[str, 
             return directive, command[1], command[2]
         if directive not in TARGETED_DIRECTIVES and len(command) == 2:
             return directive, None, command[1]
-    raise ResolutionError(
-        f"bundle {bundle!r}: malformed asset command {command!r} in {addon.path}/__manifest__.py"
-    )
+    raise ResolutionError(f"bundle {bundle!r}: malformed asset command {command!r} in {addon.manifest_file}")
 
 
 class _Resolver:
@@ -263,7 +342,7 @@ class _Resolver:
     def fill(self, bundle: str, seen: tuple[str, ...]) -> None:
         if bundle in seen:
             chain = " > ".join((*seen, bundle))
-            raise ResolutionError(f"Circular assets bundle declaration: {chain}")
+            raise ResolutionError(f"bundle {seen[0]!r}: Circular assets bundle declaration: {chain}")
         start = len(self.state.entries)
         rows = related_rows(self.ctx, bundle)
         for row in rows:
@@ -274,7 +353,7 @@ class _Resolver:
             if addon is None:
                 continue
             for command in addon.assets.get(bundle, ()):
-                directive, target, path = _manifest_command(addon, bundle, command)
+                directive, target, path = manifest_command(addon, bundle, command)
                 origin = Origin("manifest", bundle, directive, path, addon=name, target=target)
                 self.process(directive, target, path, bundle, seen, start, origin)
         for row in rows:
@@ -284,6 +363,27 @@ class _Resolver:
     def _row(self, row: IrAssetRow, bundle: str, seen: tuple[str, ...], start: int) -> None:
         origin = Origin("ir.asset", bundle, row.directive or "", row.path, asset_id=row.id, target=row.target)
         self.process(row.directive, row.target, row.path, bundle, seen, start, origin)
+
+    def _target_index(
+        self, target: str | None, bundle: str, origin: Origin
+    ) -> tuple[int, list[PathMatch]] | None:
+        """Where a before/after/replace command points; None when Odoo silently skips it."""
+        if not target:
+            raise ResolutionError(
+                f"bundle {bundle!r}: {origin.directive} without a target in {origin.describe()}"
+            )
+        target_matches = get_paths(self.ctx, target, bundle)
+        if not target_matches and target.rpartition(".")[2] not in ASSET_EXTENSIONS:
+            self.state.trace.append(TraceEvent(NO_MATCH, target, origin, None, bundle))
+            return None
+        key = target_matches[0].url if target_matches else target
+        index = self.state.index_of(key)
+        if index is None:
+            raise ResolutionError(
+                f"bundle {bundle!r}: {origin.directive} target {target!r} not found in bundle"
+                f" ({origin.describe()})"
+            )
+        return index, target_matches
 
     def process(
         self,
@@ -295,80 +395,94 @@ class _Resolver:
         start: int,
         origin: Origin,
     ) -> None:
-        if directive not in DIRECTIVES:
-            raise ResolutionError(
-                f"bundle {bundle!r}: unexpected directive {directive!r} in {origin.describe()}"
-            )
         if directive == "include":
             self.fill(path, (*seen, bundle))
             return
-        if can_aggregate(path):
-            matches = get_paths(self.ctx, path, bundle)
-        else:
-            matches = [PathMatch(path, None, -1.0, "external")]
+        # Expand first, as Odoo does: a refused path wins over a bad directive.
+        matches = (
+            get_paths(self.ctx, path, bundle) if _aggregatable(path, bundle) else [PathMatch(path, None, -1)]
+        )
         if not matches:
-            self.state.trace.append(TraceEvent("no-match", path, origin))
-        state = self.state
-        target_index = 0
+            self.state.trace.append(TraceEvent(NO_MATCH, path, origin, None, bundle))
+        index = 0
         target_matches: list[PathMatch] = []
         if directive in TARGETED_DIRECTIVES:
-            target = target or ""
-            target_matches = get_paths(self.ctx, target, bundle)
-            if not target_matches and target.rpartition(".")[2] not in ASSET_EXTENSIONS:
-                self.state.trace.append(TraceEvent("no-match", target, origin))
+            found = self._target_index(target, bundle, origin)
+            if found is None:
                 return
-            key = target_matches[0].url if target_matches else target
-            try:
-                target_index = state.index_of(key)
-            except ValueError:
-                raise ResolutionError(
-                    f"bundle {bundle!r}: {directive} target {target!r} is not in the bundle"
-                    f" ({origin.describe()})"
-                ) from None
+            index, target_matches = found
+        state = self.state
         if directive == "append":
-            state.insert(matches, bundle, origin, len(state.entries), "added")
+            state.insert(matches, bundle, origin, len(state.entries), ADDED)
         elif directive == "prepend":
-            state.insert(matches, bundle, origin, start, "prepended")
+            state.insert(matches, bundle, origin, start, PREPENDED)
         elif directive == "before":
-            state.insert(matches, bundle, origin, target_index, "inserted-before")
+            state.insert(matches, bundle, origin, index, INSERTED_BEFORE)
         elif directive == "after":
-            state.insert(matches, bundle, origin, target_index + 1, "inserted-after")
+            state.insert(matches, bundle, origin, index + 1, INSERTED_AFTER)
         elif directive == "replace":
-            state.insert(matches, bundle, origin, target_index, "replaced")
-            state.remove(target_matches or [PathMatch(target or "", None, None, "attachment")], origin)
-        elif directive == "remove" and not state.remove(matches, origin) and matches:
+            state.insert(matches, bundle, origin, index, REPLACED)
+            state.remove(target_matches, bundle, origin)
+        elif directive == "remove":
+            if not state.remove(matches, bundle, origin) and matches:
+                raise ResolutionError(
+                    f"bundle {bundle!r}: cannot remove {path!r}, not found in bundle ({origin.describe()})"
+                )
+        else:
             raise ResolutionError(
-                f"bundle {bundle!r}: cannot remove {path!r}, it is not in the bundle ({origin.describe()})"
+                f"bundle {bundle!r}: Unexpected directive {directive!r} in {origin.describe()}"
             )
 
 
+# --- Bundle names ------------------------------------------------------------------------------
+
+
+def _included(commands: Iterable[object]) -> Iterable[str]:
+    for command in commands:
+        if (
+            isinstance(command, (list, tuple))
+            and len(command) == 2
+            and command[0] == "include"
+            and isinstance(command[1], str)
+        ):
+            yield command[1]
+
+
 def known_bundles(ctx: ResolutionContext) -> list[str]:
-    """Bundle names mentioned by the active addons' manifests or by ir.asset rows."""
+    """Bundle names that the active addons' manifests or the ir.asset rows mention."""
     names: set[str] = set(ctx.ir_assets)
+    for rows in ctx.ir_assets.values():
+        names.update(r.path for r in rows if r.directive == "include")
     for name in ctx.addon_order:
         addon = ctx.addons.get(name)
-        if addon is not None:
-            names.update(addon.assets)
-            for commands in addon.assets.values():
-                names.update(
-                    c[1]
-                    for c in commands
-                    if isinstance(c, (list, tuple)) and len(c) == 2 and c[0] == "include"
-                )
+        if addon is None:
+            continue
+        names.update(addon.assets)
+        for commands in addon.assets.values():
+            names.update(_included(commands))
     return sorted(names)
 
 
 def closest_bundles(name: str, known: Sequence[str]) -> list[str]:
+    """Up to three known bundle names that look like `name`, best first."""
     return difflib.get_close_matches(name, known, n=3, cutoff=0.6)
 
 
+def unknown_bundle_error(name: str, known: Sequence[str]) -> ResolutionError:
+    hint = closest_bundles(name, known)
+    suffix = f" (did you mean: {', '.join(hint)}?)" if hint else ""
+    return ResolutionError(f"unknown bundle {name!r}{suffix}")
+
+
 def resolve_bundle(ctx: ResolutionContext, bundle: str) -> ResolvedBundle:
-    """The ordered entries of a bundle; raises ResolutionError where Odoo raises."""
+    """The ordered entries of a bundle; raises ResolutionError where Odoo raises.
+
+    `entries` holds files and attachment-URL entries in bundle order, `externals` the
+    external URLs (kept apart, as Odoo renders them as their own links).
+    """
     known = known_bundles(ctx)
     if bundle not in known:
-        hint = closest_bundles(bundle, known)
-        suffix = f" (did you mean: {', '.join(hint)}?)" if hint else ""
-        raise ResolutionError(f"unknown bundle {bundle!r}{suffix}")
+        raise unknown_bundle_error(bundle, known)
     resolver = _Resolver(ctx)
     resolver.fill(bundle, ())
     entries = resolver.state.entries

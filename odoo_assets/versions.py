@@ -1,13 +1,17 @@
-"""Bundle versions ("unique") and attachment URLs, computed as Odoo 17/18 computes them.
+"""Bundle versions ("unique") and attachment URLs, computed as Odoo computes them.
 
-The version hashes file paths and modification times, never contents: it matches the server's
-only when computed from the same files with the same mtimes under the same addons paths.
+17.0/18.0: the version hashes `url,mtime` descriptors, never contents, so it matches the
+server's only when computed from the same files with the same mtimes under the same addons
+paths. The 16.0 functions at the end follow Odoo 16's algorithm as read from its sources;
+they have not been checked against a running 16.0 server.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
+from datetime import datetime, timezone
 from typing import Literal
 
 from odoo_assets.resolution import BundleEntry
@@ -17,42 +21,143 @@ JS_EXTENSIONS = ("js",)
 TEMPLATE_EXTENSIONS = ("xml",)
 STYLESHEET_EXTENSIONS = ("css", "scss", "sass", "less")
 BUNDLE_EXTENSIONS = ("min.js", "min.css", "js", "css", "js.map", "css.map")
+CSS_BUNDLE_EXTENSIONS = ("css", "min.css", "css.map")
+UNKNOWN_MTIME = "-1"
 
 
-def _mtime_text(entry: BundleEntry) -> str:
-    return str(entry.last_modified) if entry.last_modified is not None else "-1"
+def mtime_text(last_modified: float | None) -> str:
+    """Python's str() of the float Odoo holds; -1 when neither file nor attachment gave one."""
+    if last_modified is None:
+        return UNKNOWN_MTIME
+    if isinstance(last_modified, int) and last_modified != -1:
+        last_modified = float(last_modified)
+    return str(last_modified)
 
 
 def checksum_descriptors(
     entries: Sequence[BundleEntry], asset_type: AssetType, rtl: bool = False
 ) -> list[str]:
-    """The strings Odoo joins and hashes: JS then XML entries, or stylesheets with direction."""
+    """The strings Odoo joins and hashes: JS then XML entries, or stylesheets with direction.
+
+    Externals have no place in a bundle's files and never count.
+    """
+    local = [e for e in entries if e.kind != "external"]
     if asset_type == "js":
-        scripts = [e for e in entries if e.extension in JS_EXTENSIONS]
-        templates = [e for e in entries if e.extension in TEMPLATE_EXTENSIONS]
-        return [f"{e.url},{_mtime_text(e)}" for e in (*scripts, *templates)]
+        scripts = [e for e in local if e.extension in JS_EXTENSIONS]
+        templates = [e for e in local if e.extension in TEMPLATE_EXTENSIONS]
+        return [f"{e.url},{mtime_text(e.last_modified)}" for e in (*scripts, *templates)]
+    if asset_type != "css":
+        raise ValueError(f"asset type must be 'js' or 'css', not {asset_type!r}")
     direction = "rtl" if rtl else "ltr"
-    return [f"{e.url},{_mtime_text(e)},{direction}" for e in entries if e.extension in STYLESHEET_EXTENSIONS]
+    return [
+        f"{e.url},{mtime_text(e.last_modified)},{direction}"
+        for e in local
+        if e.extension in STYLESHEET_EXTENSIONS
+    ]
 
 
 def bundle_checksum(entries: Sequence[BundleEntry], asset_type: AssetType, rtl: bool = False) -> str:
-    """SHA-512 of the joined descriptors, first 64 hex digits."""
+    """SHA-512 of the descriptors joined by ',', first 64 hex digits."""
     text = ",".join(checksum_descriptors(entries, asset_type, rtl))
     return hashlib.sha512(text.encode("utf-8")).hexdigest()[:64]
 
 
 def bundle_version(entries: Sequence[BundleEntry], asset_type: AssetType, rtl: bool = False) -> str:
-    """The 7-character version that appears in bundle URLs."""
+    """The 7-character version ("unique") that appears in bundle URLs."""
     return bundle_checksum(entries, asset_type, rtl)[:7]
+
+
+def _check_ext(ext: str) -> None:
+    if ext not in BUNDLE_EXTENSIONS:
+        raise ValueError(f"not a bundle file extension: {ext!r} (one of {', '.join(BUNDLE_EXTENSIONS)})")
 
 
 def attachment_url(
     bundle: str, unique: str, ext: str, *, website_id: int | None = None, rtl: bool = False
 ) -> str:
-    """`/web/assets/[<website>/]<unique>/<bundle>[.rtl].<ext>` (Odoo 17/18)."""
-    if ext not in BUNDLE_EXTENSIONS:
-        raise ValueError(f"not a bundle file extension: {ext!r}")
-    is_css = ext.split(".")[-2 if ext.endswith(".map") else -1] == "css"
-    name = f"{bundle}{'.rtl' if rtl and is_css else ''}.{ext}"
+    """`/web/assets/[<website>/]<unique>/<bundle>[.rtl].<ext>` (Odoo 17/18).
+
+    `.rtl` only goes into stylesheet names; the website segment only with a website.
+    """
+    _check_ext(ext)
+    name = f"{bundle}{'.rtl' if rtl and ext in CSS_BUNDLE_EXTENSIONS else ''}.{ext}"
     prefix = f"/web/assets/{website_id}" if website_id else "/web/assets"
     return f"{prefix}/{unique}/{name}"
+
+
+def debug_url(bundle: str, asset_type: AssetType, *, website_id: int | None = None, rtl: bool = False) -> str:
+    """The link a debug=assets page uses (17/18): `/web/assets/[<W>/]debug/<bundle>[.rtl].<js|css>`."""
+    name = f"{bundle}{'.rtl' if rtl and asset_type == 'css' else ''}.{asset_type}"
+    prefix = f"/web/assets/{website_id}" if website_id else "/web/assets"
+    return f"{prefix}/debug/{name}"
+
+
+# --- 16.0 (read from the sources, not checked against a running server) -----------------------
+
+_MIMETYPES_16 = {
+    "js": "text/javascript",
+    "css": "text/css",
+    "scss": "text/scss",
+    "sass": "text/sass",
+    "less": "text/less",
+    "xml": "text/xml",
+}
+_EPOCH_16 = "1970-01-01 00:00:00"
+
+
+def _datetime_text_16(last_modified: float | None) -> str:
+    # Odoo 16 runs with TZ=UTC; str() of a naive datetime drops a zero fraction.
+    if last_modified is None or last_modified == -1:
+        return _EPOCH_16
+    moment = datetime.fromtimestamp(last_modified, tz=timezone.utc).replace(tzinfo=None)
+    return str(moment)
+
+
+def checksum_input_16(entries: Sequence[BundleEntry], media: str | None = None) -> str:
+    """The text Odoo 16 hashes for a bundle: JSON of its file dicts, then the joined dates.
+
+    One version per bundle (not per type): every local js/css/scss/sass/less/xml entry in
+    bundle order, with its absolute file name (false for attachment URLs).
+    """
+    files = [
+        {
+            "atype": _MIMETYPES_16[e.extension],
+            "content": "",
+            "filename": e.filename or False,
+            "media": media,
+            "url": e.url,
+        }
+        for e in entries
+        if e.kind != "external" and e.extension in _MIMETYPES_16
+    ]
+    dates = ",".join(
+        _datetime_text_16(e.last_modified)
+        for e in entries
+        if e.kind != "external" and e.extension in _MIMETYPES_16
+    )
+    return json.dumps(files, sort_keys=True) + dates
+
+
+def bundle_checksum_16(entries: Sequence[BundleEntry], media: str | None = None) -> str:
+    return hashlib.sha512(checksum_input_16(entries, media).encode("utf-8")).hexdigest()[:64]
+
+
+def bundle_version_16(entries: Sequence[BundleEntry], media: str | None = None) -> str:
+    return bundle_checksum_16(entries, media)[:7]
+
+
+def attachment_url_16(
+    bundle: str,
+    attachment_id: int,
+    unique: str,
+    ext: str,
+    *,
+    website_id: int | None = None,
+    rtl: bool = False,
+) -> str:
+    """`/web/assets/<id>-<unique>/[<W>/][rtl/]<bundle>.<ext>` (Odoo 16)."""
+    _check_ext(ext)
+    extra = f"{website_id}/" if website_id else ""
+    if rtl and ext in ("css", "min.css"):
+        extra += "rtl/"
+    return f"/web/assets/{attachment_id}-{unique}/{extra}{bundle}.{ext}"
