@@ -19,7 +19,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from odoo_assets import sources
-from odoo_assets.addons import AddonIndex, addons_search_path, sort_addons
+from odoo_assets.addons import (
+    AddonIndex,
+    active_addons,
+    addons_search_path,
+    installed_addons,
+    sort_addons,
+)
 from odoo_assets.compilation import CompiledFile, CompileOptions, SourceAsset, compile_css, compile_js
 from odoo_assets.compilation.cache import CompileCache, compilation_key
 from odoo_assets.config import Settings
@@ -123,10 +129,12 @@ class Workspace:
         return self._contexts[website_id]
 
     def _make_context(self, website_id: int | None) -> ResolutionContext:
-        active = set(self.installed)
-        if self.website_installed and website_id:
-            own_theme = self.website(website_id).theme
-            active -= self.themes - {own_theme} if own_theme else self.themes
+        active = active_addons(
+            self.installed,
+            theme_modules=self.themes if self.website_installed else (),
+            website_theme=self.website(website_id).theme if website_id else None,
+            website_id=website_id if self.website_installed else None,
+        )
         order = sort_addons(self.addons, active)
 
         def lookup(url: str) -> AttachmentAsset | None:
@@ -202,12 +210,13 @@ def open_workspace(settings: Settings, dbname: str) -> Iterator[Workspace]:
         paths = addons_search_path(settings.addons_paths, settings.data_dir, db.series)
         db_installed = database.installed_modules(conn)
         website_installed = "website" in db_installed
+        index = AddonIndex(paths)
         ws = Workspace(
             settings=settings,
             db=db,
-            addons=AddonIndex(paths),
+            addons=index,
             addons_paths=paths,
-            installed=db_installed | frozenset(settings.server_wide_modules),
+            installed=installed_addons(db_installed, settings.server_wide_modules, index),
             ir_assets=_ir_asset_rows(database.read_ir_assets(conn)),
             websites=database.read_websites(conn) if website_installed else [],
             themes=database.theme_modules(conn) if website_installed else frozenset(),
