@@ -384,6 +384,12 @@ def inspect(
 @click.option("--rtl", is_flag=True, help="Also build right-to-left CSS.")
 @click.option("--debug", is_flag=True, help="Also build the ?debug=assets variants and source maps.")
 @click.option("--force", is_flag=True, help="Rebuild even when the current version is stored intact.")
+@click.option(
+    "--css-error-fallback",
+    is_flag=True,
+    help="On a stylesheet error, store the previous CSS with an error banner, as Odoo does,"
+    " instead of failing.",
+)
 @_dry_run_option
 @_json_option
 @_fleet_options
@@ -398,6 +404,7 @@ def build(
     rtl: bool,
     debug: bool,
     force: bool,
+    css_error_fallback: bool,
     dry_run: bool,
     as_json: bool,
     all_databases: bool,
@@ -434,6 +441,7 @@ def build(
         debug=debug,
         force=force,
         dry_run=dry_run,
+        css_error_fallback=css_error_fallback,
     )
 
     def work(settings: Settings, dbname: str) -> operations.BuildResult:

@@ -95,6 +95,7 @@ class Workspace:
     _stored: dict[tuple[str, int | None], StoredFile | None] = field(default_factory=dict)
     _files: dict[str, SourceAsset] = field(default_factory=dict)
     _defaults: tuple[int | None, bool] | None = None
+    css_error_fallback: bool = False
 
     @property
     def series(self) -> str:
@@ -170,6 +171,7 @@ class Workspace:
             series=self.series,
             bootstrap_scss_dir=web.path / "static" / "lib" / "bootstrap" / "scss" if web else None,
             rtlcss_config=base.path / "data" / "rtlcss.json" if base else None,
+            css_error_fallback=self.css_error_fallback,
         )
 
     def load_sources(self, entries: Sequence[BundleEntry], website_id: int | None) -> list[SourceAsset]:
@@ -287,6 +289,7 @@ class BuildRequest:
     debug: bool = False
     force: bool = False
     dry_run: bool = False
+    css_error_fallback: bool = False
 
 
 @dataclass
@@ -400,12 +403,14 @@ class CompileJob:
     rtl: bool = False
     debug: bool = False
     map_url: str | None = None
+    previous_css: str | None = None  # the last good CSS, for the error fallback
 
     def key(self) -> str:
+        extra = () if self.previous_css is None else (SourceAsset("<previous>", self.previous_css),)
         return compilation_key(
             self.bundle,
             self.asset_type,
-            self.assets,
+            (*self.assets, *extra),
             self.options,
             rtl=self.rtl,
             debug=self.debug,
@@ -416,7 +421,13 @@ class CompileJob:
         if self.asset_type == "js":
             return compile_js(self.bundle, self.assets, self.options, debug=self.debug, map_url=self.map_url)
         return compile_css(
-            self.bundle, self.assets, self.options, rtl=self.rtl, debug=self.debug, map_url=self.map_url
+            self.bundle,
+            self.assets,
+            self.options,
+            rtl=self.rtl,
+            debug=self.debug,
+            map_url=self.map_url,
+            previous_css=self.previous_css,
         )
 
 
@@ -544,11 +555,32 @@ def _prepare(ws: Workspace, variant: Variant, force: bool, jobs: dict[str, Compi
         rtl=variant.rtl,
         debug=variant.debug,
         map_url=_map_url(variant, planned.unique),
+        previous_css=_previous_css(ws, variant) if ws.css_error_fallback else None,
     )
     planned.key = job.key()
     outcome.shared = planned.key in jobs
     jobs.setdefault(planned.key, job)
     return planned
+
+
+def _previous_css(ws: Workspace, variant: Variant) -> str | None:
+    """The newest stored CSS of this variant, whatever its version (Odoo's error fallback)."""
+    if variant.asset_type != "css":
+        return None
+    rows = att.find_bundle_attachments(ws.db.conn, variant_url(variant, ANY_UNIQUE))
+    ws.db.conn.rollback()
+    if not rows:
+        return None
+    row = max(rows, key=lambda r: r.id)
+    try:
+        if row.store_fname:
+            data = ws.filestore.read_blob(row.store_fname)
+        else:
+            data = att.read_db_datas(ws.db.conn, row.id) or b""
+            ws.db.conn.rollback()
+        return data.decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def run_variants(
@@ -680,6 +712,7 @@ def build(
     compiler: Compiler | None = None,
 ) -> BuildResult:
     """Build every variant the request names; a failing bundle does not stop the others."""
+    ws.css_error_fallback = request.css_error_fallback
     result = BuildResult(database=ws.db.name, dry_run=request.dry_run)
     result.outcomes = run_variants(
         ws,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -399,3 +400,20 @@ def test_regenerate_after_moving_data_dir(odoo_db: OdooTestDb, tmp_path: Path) -
     result = json.loads(cli(odoo_db, "bundle", "regenerate", "--json").stdout)
     assert result["summary"] == {"removed": 8, "built": 8}
     assert cli(odoo_db, "bundle", "check").exit_code == 0
+
+
+def test_css_error_fallback_keeps_the_previous_style(odoo_db: OdooTestDb) -> None:
+    assert cli(odoo_db, "bundle", "build", "web.assets_web").exit_code == 0
+    [(good_url, good_blob)] = [r for r in bundle_rows(odoo_db) if r[0].endswith(".min.css")]
+    good = (odoo_db.filestore / good_blob).read_text()
+    scss = odoo_db.addons.web / "static/src/scss/webclient.scss"
+    scss.write_text(".o_web_client { color: $nope; }\n")
+    os.utime(scss, (1700000100.0, 1700000100.0))  # a new version, as an edited file would get
+    assert cli(odoo_db, "bundle", "build", "web.assets_web").exit_code == 1
+    result = cli(odoo_db, "bundle", "build", "web.assets_web", "--css-error-fallback")
+    assert result.exit_code == 0, result.output
+    [(url, blob)] = [r for r in bundle_rows(odoo_db) if r[0].endswith(".min.css")]
+    assert url != good_url
+    content = (odoo_db.filestore / blob).read_text()
+    assert content.startswith(good + "\n\n/* ## CSS error message ##*/\nbody::before {")
+    assert "Undefined variable" in content
