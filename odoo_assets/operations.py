@@ -583,6 +583,19 @@ def _previous_css(ws: Workspace, variant: Variant) -> str | None:
         return None
 
 
+WRITABLE_SERIES = ("17.0",)
+
+
+def ensure_writable(ws: Workspace) -> None:
+    """Only write what the server will serve unchanged: 16.0 and 18.0 differ in URLs,
+    versions or template registration, which are not implemented for writing yet."""
+    if ws.series not in WRITABLE_SERIES:
+        raise OdooAssetsError(
+            f"database {ws.db.name!r} is Odoo {ws.series}: building bundles is supported for"
+            f" {', '.join(WRITABLE_SERIES)} only (inspect, list, check and purge work)"
+        )
+
+
 def run_variants(
     ws: Workspace,
     variants: Sequence[Variant],
@@ -594,6 +607,7 @@ def run_variants(
 ) -> list[Outcome]:
     """Prepare every variant, compile what is needed (once per distinct input), then store
     in plan order, one transaction per variant. A failing variant does not stop the others."""
+    ensure_writable(ws)
     progress = progress or Progress()
     compiler = compiler or Compiler()
     progress.start(2 * len(variants))
@@ -879,6 +893,7 @@ def regenerate(
     compiler: Compiler | None = None,
 ) -> BuildResult:
     """Remove rows whose blob is missing or corrupt, then rebuild current versions."""
+    ensure_writable(ws)
     rows = [
         r
         for r in list_bundles(ws)

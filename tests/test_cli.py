@@ -417,3 +417,13 @@ def test_css_error_fallback_keeps_the_previous_style(odoo_db: OdooTestDb) -> Non
     content = (odoo_db.filestore / blob).read_text()
     assert content.startswith(good + "\n\n/* ## CSS error message ##*/\nbody::before {")
     assert "Undefined variable" in content
+
+
+def test_other_series_are_read_but_not_written(bare_odoo_db: OdooTestDb) -> None:
+    bare_odoo_db.execute("UPDATE ir_module_module SET latest_version = '18.0.1.3' WHERE name = 'base'")
+    result = cli(bare_odoo_db, "bundle", "build")
+    assert result.exit_code == 1
+    assert "is Odoo 18.0: building bundles is supported for 17.0 only" in result.output
+    assert cli(bare_odoo_db, "bundle", "regenerate").exit_code == 1
+    assert cli(bare_odoo_db, "bundle", "list").exit_code == 0
+    assert bundle_rows(bare_odoo_db) == []
