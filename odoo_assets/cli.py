@@ -250,6 +250,34 @@ def _compiler(workers: int | None, cache_dir: str | None, no_cache: bool) -> ope
     return operations.Compiler(workers=workers or os.cpu_count() or 1, cache=cache)
 
 
+BuildOperation = Callable[
+    [operations.Workspace, operations.Progress, operations.Compiler], operations.BuildResult
+]
+
+
+def _build_fleet(
+    state: CliState,
+    label: str,
+    operation: BuildOperation,
+    *,
+    as_json: bool,
+    fleet: tuple[bool, str | None, int],
+    compiler: tuple[int | None, str | None, bool],
+) -> None:
+    """Run a writing operation (build, regenerate) over the selected databases."""
+    all_databases, db_filter, jobs = fleet
+
+    def work(settings: Settings, dbname: str) -> operations.BuildResult:
+        with (
+            operations.open_workspace(settings, dbname) as ws,
+            _progress(f"{label} {dbname}", as_json or jobs > 1) as progress,
+        ):
+            return operation(ws, progress, _compiler(*compiler))
+
+    items = _fleet(state, all_databases, db_filter, jobs, work)
+    _finish_fleet(items, as_json, report.render_build, lambda r: bool(r.failed), state.quiet)
+
+
 @dataclass
 class FleetItem:
     database: str
@@ -444,17 +472,14 @@ def build(
         css_error_fallback=css_error_fallback,
     )
 
-    def work(settings: Settings, dbname: str) -> operations.BuildResult:
-        with (
-            operations.open_workspace(settings, dbname) as ws,
-            _progress(f"building {dbname}", as_json or jobs > 1) as progress,
-        ):
-            return operations.build(
-                ws, request, progress=progress, compiler=_compiler(workers, cache_dir, no_cache)
-            )
-
-    items = _fleet(state, all_databases, db_filter, jobs, work)
-    _finish_fleet(items, as_json, report.render_build, lambda r: bool(r.failed), state.quiet)
+    _build_fleet(
+        state,
+        "building",
+        lambda ws, progress, compiler: operations.build(ws, request, progress, compiler),
+        as_json=as_json,
+        fleet=(all_databases, db_filter, jobs),
+        compiler=(workers, cache_dir, no_cache),
+    )
 
 
 @bundle.command(name="list")
@@ -558,17 +583,14 @@ def regenerate(
         bundles=bundles, missing_only=missing_only, websites=websites, dry_run=dry_run
     )
 
-    def work(settings: Settings, dbname: str) -> operations.BuildResult:
-        with (
-            operations.open_workspace(settings, dbname) as ws,
-            _progress(f"regenerating {dbname}", as_json or jobs > 1) as progress,
-        ):
-            return operations.regenerate(
-                ws, request, progress=progress, compiler=_compiler(workers, cache_dir, no_cache)
-            )
-
-    items = _fleet(state, all_databases, db_filter, jobs, work)
-    _finish_fleet(items, as_json, report.render_build, lambda r: bool(r.failed), state.quiet)
+    _build_fleet(
+        state,
+        "regenerating",
+        lambda ws, progress, compiler: operations.regenerate(ws, request, progress, compiler),
+        as_json=as_json,
+        fleet=(all_databases, db_filter, jobs),
+        compiler=(workers, cache_dir, no_cache),
+    )
 
 
 @bundle.command()
