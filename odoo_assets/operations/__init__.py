@@ -1,0 +1,94 @@
+"""The library behind the commands: build, list, purge, regenerate, check and inspect bundles.
+
+Everything a command does is a function taking a Workspace (one open Odoo database seen through
+its server's configuration) and a request, and returning a result record:
+
+    workspace    the database, addons and filestore of one server; bundle variants and URLs
+    building     plan, compile once per distinct input (cached, in parallel), store in order
+    maintenance  list, purge, regenerate and check what is stored
+    inspection   one bundle's files, origins, versions and stored rows
+"""
+
+from odoo_assets.operations.building import (
+    BuildRequest,
+    BuildResult,
+    CompileJob,
+    Compiler,
+    CompileSession,
+    Outcome,
+    build,
+    ensure_writable,
+    plan_variants,
+    run_job,
+    run_variants,
+)
+from odoo_assets.operations.building import _prepare as _prepare
+from odoo_assets.operations.inspection import explain, inspect_bundle
+from odoo_assets.operations.maintenance import (
+    CheckResult,
+    Problem,
+    PurgeRequest,
+    PurgeResult,
+    RegenerateRequest,
+    StoredBundle,
+    check,
+    list_bundles,
+    purge,
+    regenerate,
+    remove_rows,
+    select_for_purge,
+)
+from odoo_assets.operations.workspace import (
+    ANY_UNIQUE,
+    BACKEND_TARGETS,
+    FRONTEND_TARGETS,
+    Progress,
+    Variant,
+    Workspace,
+    current_version,
+    entries_of_type,
+    list_databases,
+    open_workspace,
+    row_status,
+    variant_url,
+)
+
+__all__ = [
+    "ANY_UNIQUE",
+    "BACKEND_TARGETS",
+    "FRONTEND_TARGETS",
+    "BuildRequest",
+    "BuildResult",
+    "CheckResult",
+    "CompileJob",
+    "CompileSession",
+    "Compiler",
+    "Outcome",
+    "Problem",
+    "Progress",
+    "PurgeRequest",
+    "PurgeResult",
+    "RegenerateRequest",
+    "StoredBundle",
+    "Variant",
+    "Workspace",
+    "build",
+    "check",
+    "current_version",
+    "ensure_writable",
+    "entries_of_type",
+    "explain",
+    "inspect_bundle",
+    "list_bundles",
+    "list_databases",
+    "open_workspace",
+    "plan_variants",
+    "purge",
+    "regenerate",
+    "remove_rows",
+    "row_status",
+    "run_job",
+    "run_variants",
+    "select_for_purge",
+    "variant_url",
+]

@@ -1,0 +1,460 @@
+"""Building bundles: plan the variants, compile each distinct input once, store in order."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from odoo_assets.compilation import CompiledFile, CompileOptions, SourceAsset, compile_css, compile_js
+from odoo_assets.compilation.cache import CompileCache, compilation_key
+from odoo_assets.errors import CompilationError, OdooAssetsError
+from odoo_assets.operations.workspace import (
+    ANY_UNIQUE,
+    BACKEND_TARGETS,
+    FRONTEND_TARGETS,
+    AssetType,
+    Progress,
+    Variant,
+    Workspace,
+    blob_ok,
+    entries_of_type,
+    log,
+    log_removal,
+    variant_url,
+)
+from odoo_assets.storage import attachments as att
+from odoo_assets.versions import bundle_version
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    bundles: tuple[str, ...] = ()
+    all_bundles: bool = False
+    websites: tuple[int, ...] = ()
+    all_websites: bool = False
+    rtl: bool = False
+    debug: bool = False
+    force: bool = False
+    dry_run: bool = False
+    css_error_fallback: bool = False
+
+
+@dataclass
+class Outcome:
+    """What happened to one variant."""
+
+    bundle: str
+    ext: str
+    website_id: int | None
+    rtl: bool
+    status: str  # built, skipped, would-build, empty, failed, removed, would-remove
+    url: str | None = None
+    version: str | None = None
+    size: int | None = None
+    attachment_ids: list[int] = field(default_factory=list)
+    shared: bool = False
+    error: str | None = None
+
+
+@dataclass
+class BuildResult:
+    database: str
+    dry_run: bool
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+    def to_dict(self) -> dict[str, Any]:
+        counts: dict[str, int] = {}
+        for outcome in self.outcomes:
+            counts[outcome.status] = counts.get(outcome.status, 0) + 1
+        return {
+            "database": self.database,
+            "dry_run": self.dry_run,
+            "summary": counts,
+            "bundles": [asdict(o) for o in self.outcomes],
+        }
+
+
+def _website_scopes(ws: Workspace, request: BuildRequest, frontend: bool) -> list[int | None]:
+    if request.websites:
+        for website_id in request.websites:
+            ws.website(website_id)
+        return list(request.websites)
+    all_ids: list[int | None] = [w.id for w in ws.websites]
+    if request.all_websites:
+        return [None, *all_ids]
+    if frontend and ws.website_installed and all_ids:
+        return all_ids
+    return [None]
+
+
+def plan_variants(ws: Workspace, request: BuildRequest) -> list[Variant]:
+    """Every variant the request asks for, in a stable order."""
+    if request.bundles or request.all_bundles:
+        if request.all_bundles:
+            names = [b for b in ws.known_bundles() if not b.rsplit(".", 1)[-1].startswith("_")]
+        else:
+            names = list(request.bundles)
+            known = ws.known_bundles()
+            for name in names:
+                if name not in known:
+                    ws.resolve(name, None)  # raises the "unknown bundle" error with suggestions
+        frontend_names = {b for b, _ in FRONTEND_TARGETS}
+        targets: list[tuple[str, AssetType, bool]] = [
+            (name, t, name in frontend_names) for name in names for t in ("js", "css")
+        ]
+    else:
+        defined = set(ws.known_bundles())
+        targets = [(b, t, False) for b, t in BACKEND_TARGETS if b in defined]
+        targets += [(b, t, True) for b, t in FRONTEND_TARGETS if b in defined]
+    variants = []
+    for name, asset_type, frontend in targets:
+        for website_id in _website_scopes(ws, request, frontend):
+            directions = [False, True] if request.rtl and asset_type == "css" else [False]
+            for rtl in directions:
+                variants.append(Variant(name, asset_type, website_id, rtl))
+                if request.debug:
+                    variants.append(Variant(name, asset_type, website_id, rtl, debug=True))
+    return variants
+
+
+def _map_url(variant: Variant, unique: str) -> str | None:
+    return variant_url(variant, unique, f"{variant.asset_type}.map") if variant.debug else None
+
+
+@dataclass(frozen=True)
+class CompileJob:
+    """Everything one compilation needs; picklable, so it can run in another process."""
+
+    bundle: str
+    asset_type: AssetType
+    assets: tuple[SourceAsset, ...]
+    options: CompileOptions
+    rtl: bool = False
+    debug: bool = False
+    map_url: str | None = None
+    previous_css: str | None = None  # the last good CSS, for the error fallback
+
+    def key(self) -> str:
+        extra = () if self.previous_css is None else (SourceAsset("<previous>", self.previous_css),)
+        return compilation_key(
+            self.bundle,
+            self.asset_type,
+            (*self.assets, *extra),
+            self.options,
+            rtl=self.rtl,
+            debug=self.debug,
+            map_url=self.map_url,
+        )
+
+    def run(self) -> tuple[CompiledFile, ...]:
+        if self.asset_type == "js":
+            return compile_js(self.bundle, self.assets, self.options, debug=self.debug, map_url=self.map_url)
+        return compile_css(
+            self.bundle,
+            self.assets,
+            self.options,
+            rtl=self.rtl,
+            debug=self.debug,
+            map_url=self.map_url,
+            previous_css=self.previous_css,
+        )
+
+
+def run_job(job: CompileJob) -> tuple[CompiledFile, ...] | CompilationError:
+    """Compile, returning the error instead of raising it (pool-friendly)."""
+    try:
+        return job.run()
+    except CompilationError as exc:
+        return exc
+
+
+Output = tuple[CompiledFile, ...] | CompilationError
+
+
+@dataclass
+class Compiler:
+    """Runs compile jobs: from the cache when it can, on several processes when asked.
+
+    Jobs are submitted while the run is still preparing the next variants, so reading and
+    resolving overlap with compiling.
+    """
+
+    workers: int = 1
+    cache: CompileCache | None = None
+    ran: list[str] = field(default_factory=list)  # keys of the jobs that really ran a compiler
+    last_results: dict[str, Output] = field(default_factory=dict)
+    last_jobs: dict[str, CompileJob] = field(default_factory=dict)
+
+    @property
+    def compiled(self) -> int:
+        return len(self.ran)
+
+    @contextmanager
+    def session(self) -> Iterator[CompileSession]:
+        parallel = self.workers > 1 and threading.active_count() == 1
+        pool = (
+            ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("fork"))
+            if parallel
+            else None
+        )
+        try:
+            yield CompileSession(self, pool)
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+
+    def run(self, jobs: dict[str, CompileJob]) -> dict[str, Output]:
+        with self.session() as session:
+            for key, job in jobs.items():
+                session.submit(key, job)
+            return session.results()
+
+
+@dataclass
+class CompileSession:
+    compiler: Compiler
+    pool: ProcessPoolExecutor | None
+    jobs: dict[str, CompileJob] = field(default_factory=dict)
+    done: dict[str, Output] = field(default_factory=dict)
+    futures: dict[str, Future[Output]] = field(default_factory=dict)
+
+    def submit(self, key: str, job: CompileJob) -> None:
+        if key in self.jobs:
+            return
+        self.jobs[key] = job
+        cache = self.compiler.cache
+        cached = cache.get(key) if cache else None
+        if cached is not None:
+            self.done[key] = cached
+        elif self.pool is not None:
+            self.futures[key] = self.pool.submit(run_job, job)
+
+    def results(self) -> dict[str, Output]:
+        for key, job in self.jobs.items():
+            if key in self.done:
+                continue
+            output = self.futures[key].result() if key in self.futures else run_job(job)
+            self.done[key] = output
+            self.compiler.ran.append(key)
+            if self.compiler.cache is not None and not isinstance(output, CompilationError):
+                self.compiler.cache.put(key, output)
+        self.compiler.last_results = dict(self.done)
+        self.compiler.last_jobs = dict(self.jobs)
+        return self.done
+
+
+def _existing_intact(ws: Workspace, url: str) -> att.BundleAttachment | None:
+    rows = att.find_bundle_attachments(ws.db.conn, url)
+    intact = [row for row in rows if blob_ok(ws, row)]
+    return intact[0] if intact else None
+
+
+@dataclass
+class _Planned:
+    variant: Variant
+    outcome: Outcome
+    unique: str = ""
+    key: str | None = None
+
+
+def _prepare(ws: Workspace, variant: Variant, force: bool, jobs: dict[str, CompileJob]) -> _Planned:
+    """Resolve, version and check one variant; register its compile job when it needs one."""
+    planned = _Planned(
+        variant, Outcome(variant.bundle, variant.ext, variant.website_id, variant.rtl, "empty")
+    )
+    resolved = ws.resolve(variant.bundle, variant.website_id)
+    entries = entries_of_type(resolved, variant.asset_type)
+    if not entries:
+        return planned
+    planned.unique = bundle_version(resolved.entries, variant.asset_type, variant.rtl)
+    outcome = planned.outcome
+    outcome.url, outcome.version = variant_url(variant, planned.unique), planned.unique
+    if not force:
+        existing = _existing_intact(ws, outcome.url)
+        ws.db.conn.rollback()
+        if existing:
+            outcome.status, outcome.size = "skipped", existing.file_size
+            outcome.attachment_ids = [existing.id]
+            return planned
+    job = CompileJob(
+        variant.bundle,
+        variant.asset_type,
+        tuple(ws.load_sources(entries, variant.website_id)),
+        ws.compile_options(),
+        rtl=variant.rtl,
+        debug=variant.debug,
+        map_url=_map_url(variant, planned.unique),
+        previous_css=_previous_css(ws, variant) if ws.css_error_fallback else None,
+    )
+    planned.key = job.key()
+    outcome.shared = planned.key in jobs
+    jobs.setdefault(planned.key, job)
+    return planned
+
+
+def _previous_css(ws: Workspace, variant: Variant) -> str | None:
+    """The newest stored CSS of this variant, whatever its version (Odoo's error fallback)."""
+    if variant.asset_type != "css":
+        return None
+    rows = att.find_bundle_attachments(ws.db.conn, variant_url(variant, ANY_UNIQUE))
+    ws.db.conn.rollback()
+    if not rows:
+        return None
+    row = max(rows, key=lambda r: r.id)
+    try:
+        if row.store_fname:
+            data = ws.filestore.read_blob(row.store_fname)
+        else:
+            data = att.read_db_datas(ws.db.conn, row.id) or b""
+            ws.db.conn.rollback()
+        return data.decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+WRITABLE_SERIES = ("17.0",)
+
+
+def ensure_writable(ws: Workspace) -> None:
+    """Only write what the server will serve unchanged: 16.0 and 18.0 differ in URLs,
+    versions or template registration, which are not implemented for writing yet."""
+    if ws.series not in WRITABLE_SERIES:
+        raise OdooAssetsError(
+            f"database {ws.db.name!r} is Odoo {ws.series}: building bundles is supported for"
+            f" {', '.join(WRITABLE_SERIES)} only (inspect, list, check and purge work)"
+        )
+
+
+def run_variants(
+    ws: Workspace,
+    variants: Sequence[Variant],
+    *,
+    force: bool = False,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    compiler: Compiler | None = None,
+) -> list[Outcome]:
+    """Prepare every variant, compile what is needed (once per distinct input), then store
+    in plan order, one transaction per variant. A failing variant does not stop the others."""
+    ensure_writable(ws)
+    progress = progress or Progress()
+    compiler = compiler or Compiler()
+    progress.start(2 * len(variants))
+    jobs: dict[str, CompileJob] = {}
+    planned: list[_Planned] = []
+    with compiler.session() as session:
+        for variant in variants:
+            try:
+                item = _prepare(ws, variant, force, jobs)
+                if item.key is not None:
+                    session.submit(item.key, jobs[item.key])
+                planned.append(item)
+            except OdooAssetsError as exc:
+                ws.db.conn.rollback()
+                planned.append(_Planned(variant, _failed(variant, exc)))
+            progress.advance(variant.label())
+        compiled = session.results()
+    for item in planned:
+        if item.key is not None:
+            output = compiled[item.key]
+            if isinstance(output, CompilationError):
+                item.outcome = _failed(item.variant, output)
+            else:
+                item.outcome.size = len(output[0].content.encode("utf-8"))
+                if dry_run:
+                    item.outcome.status = "would-build"
+                else:
+                    try:
+                        item.outcome.attachment_ids = _store(
+                            ws, item.variant, item.unique, output, force=force
+                        )
+                        item.outcome.status = "built"
+                    except OdooAssetsError as exc:
+                        item.outcome = _failed(item.variant, exc)
+        progress.advance(item.variant.label())
+    return [item.outcome for item in planned]
+
+
+def _failed(variant: Variant, exc: Exception) -> Outcome:
+    log.error("%s: %s", variant.label(), exc)
+    return Outcome(variant.bundle, variant.ext, variant.website_id, variant.rtl, "failed", error=str(exc))
+
+
+def _store(
+    ws: Workspace, variant: Variant, unique: str, files: Sequence[CompiledFile], *, force: bool
+) -> list[int]:
+    """Write blobs and rows, clean older versions and signal workers: one transaction."""
+    conn = ws.db.conn
+    ids: list[int] = []
+    company_id, website_column = ws.attachment_defaults()
+    try:
+        primary_url = variant_url(variant, unique)
+        att.bundle_lock(conn, primary_url)
+        # Another run may have stored it while we compiled.
+        if not force and _existing_intact(ws, primary_url):
+            conn.rollback()
+            return []
+        for compiled in files:
+            url = variant_url(variant, unique, compiled.ext)
+            row = att.insert_bundle_attachment(
+                conn,
+                ws.filestore,
+                name=f"{variant.bundle}.{compiled.ext}",
+                url=url,
+                content=compiled.content.encode("utf-8"),
+                mimetype=compiled.mimetype,
+                location=ws.location,
+                company_id=company_id,
+                website_column=website_column,
+            )
+            ids.append(row.id)
+            log.info(
+                "stored",
+                extra={
+                    "event": "write",
+                    "database": ws.db.name,
+                    "bundle": variant.bundle,
+                    "url": url,
+                    "attachment_id": row.id,
+                    "version": unique,
+                    "size": row.file_size,
+                },
+            )
+            pattern = variant_url(variant, ANY_UNIQUE, compiled.ext)
+            for old in att.clean_other_versions(conn, ws.filestore, pattern, keep_url=url, keep_id=row.id):
+                log_removal(ws, variant.bundle, old, "older version")
+        att.signal_assets_changed(conn, ws.series)
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    return ids
+
+
+def build(
+    ws: Workspace,
+    request: BuildRequest,
+    progress: Progress | None = None,
+    compiler: Compiler | None = None,
+) -> BuildResult:
+    """Build every variant the request names; a failing bundle does not stop the others."""
+    ws.css_error_fallback = request.css_error_fallback
+    result = BuildResult(database=ws.db.name, dry_run=request.dry_run)
+    result.outcomes = run_variants(
+        ws,
+        plan_variants(ws, request),
+        force=request.force,
+        dry_run=request.dry_run,
+        progress=progress,
+        compiler=compiler,
+    )
+    return result

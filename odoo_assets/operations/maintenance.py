@@ -1,0 +1,320 @@
+"""Stored bundles: list, purge, regenerate and check."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from odoo_assets.errors import OdooAssetsError
+from odoo_assets.operations.building import (
+    BuildRequest,
+    BuildResult,
+    Compiler,
+    Outcome,
+    ensure_writable,
+    plan_variants,
+    run_variants,
+)
+from odoo_assets.operations.workspace import (
+    AssetType,
+    Progress,
+    Variant,
+    Workspace,
+    current_version,
+    entries_of_type,
+    log_removal,
+    row_status,
+    variant_url,
+)
+from odoo_assets.storage import attachments as att
+
+
+@dataclass
+class StoredBundle:
+    """A bundle attachment row as `bundle list` shows it."""
+
+    id: int
+    bundle: str
+    ext: str
+    website_id: int | None
+    rtl: bool
+    version: str
+    url: str
+    size: int | None
+    blob: str  # ok, missing, corrupt
+    current: bool | None  # None: the bundle no longer resolves
+    row: att.BundleAttachment
+
+    def variant(self) -> Variant:
+        debug = not self.ext.startswith("min.")
+        asset_type: AssetType = (
+            "js" if self.ext.split(".")[-1 if not self.ext.endswith("map") else -2] == "js" else "css"
+        )
+        return Variant(self.bundle, asset_type, self.website_id, self.rtl, debug)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("row")
+        return data
+
+
+def _is_current(ws: Workspace, variant: Variant, version: str) -> bool | None:
+    try:
+        return current_version(ws, variant) == version
+    except OdooAssetsError:
+        return None
+
+
+def list_bundles(ws: Workspace, website_id: int | None = None) -> list[StoredBundle]:
+    """Every bundle attachment (Odoo's own definition), with blob status and currency."""
+    stored = []
+    for row in att.list_bundle_attachments(ws.db.conn):
+        parsed = att.parse_bundle_url(row.url or "")
+        if parsed is None:
+            continue
+        if website_id is not None and parsed.website_id != website_id:
+            continue
+        item = StoredBundle(
+            id=row.id,
+            bundle=parsed.bundle,
+            ext=parsed.ext,
+            website_id=parsed.website_id,
+            rtl=parsed.rtl,
+            version=parsed.unique,
+            url=row.url or "",
+            size=row.file_size,
+            blob=row_status(ws, row),
+            current=None,
+            row=row,
+        )
+        item.current = _is_current(ws, item.variant(), parsed.unique)
+        stored.append(item)
+    ws.db.conn.rollback()
+    return stored
+
+
+# --- Purge -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PurgeRequest:
+    bundles: tuple[str, ...] = ()
+    stale: bool = False
+    all_rows: bool = False
+    keep: int | None = None
+    website_id: int | None = None
+    dry_run: bool = False
+
+
+@dataclass
+class PurgeResult:
+    database: str
+    dry_run: bool
+    removed: list[StoredBundle] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "database": self.database,
+            "dry_run": self.dry_run,
+            "removed": [r.to_dict() for r in self.removed],
+            "bytes": sum(r.size or 0 for r in self.removed),
+        }
+
+
+def select_for_purge(rows: Sequence[StoredBundle], request: PurgeRequest) -> list[StoredBundle]:
+    chosen = [r for r in rows if not request.bundles or r.bundle in request.bundles]
+    if request.keep is not None:
+        groups: dict[str, list[StoredBundle]] = {}
+        for row in chosen:
+            groups.setdefault(att.any_version_pattern(row.url), []).append(row)
+        chosen = [
+            row
+            for group in groups.values()
+            for row in sorted(group, key=lambda r: r.id, reverse=True)[request.keep :]
+        ]
+    if request.stale:
+        chosen = [r for r in chosen if r.current is False]
+    return chosen
+
+
+def purge(ws: Workspace, request: PurgeRequest) -> PurgeResult:
+    """Remove bundle rows; blobs go to the checklist, never deleted while referenced."""
+    rows = list_bundles(ws, website_id=request.website_id)
+    chosen = select_for_purge(rows, request)
+    result = PurgeResult(database=ws.db.name, dry_run=request.dry_run, removed=chosen)
+    if request.dry_run or not chosen:
+        return result
+    remove_rows(ws, chosen, reason="purge")
+    return result
+
+
+def remove_rows(ws: Workspace, rows: Sequence[StoredBundle], reason: str) -> None:
+    conn = ws.db.conn
+    try:
+        deleted = att.delete_attachments(conn, ws.filestore, [r.id for r in rows])
+        by_id = {r.id: r for r in rows}
+        for row in deleted:
+            log_removal(ws, by_id[row.id].bundle if row.id in by_id else "?", row, reason)
+        att.signal_assets_changed(conn, ws.series)
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+
+
+# --- Regenerate --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegenerateRequest:
+    bundles: tuple[str, ...] = ()
+    missing_only: bool = False
+    websites: tuple[int, ...] = ()
+    dry_run: bool = False
+
+
+def regenerate(
+    ws: Workspace,
+    request: RegenerateRequest,
+    progress: Progress | None = None,
+    compiler: Compiler | None = None,
+) -> BuildResult:
+    """Remove rows whose blob is missing or corrupt, then rebuild current versions."""
+    ensure_writable(ws)
+    rows = [
+        r
+        for r in list_bundles(ws)
+        if (not request.bundles or r.bundle in request.bundles)
+        and (not request.websites or r.website_id in request.websites)
+    ]
+    broken = [r for r in rows if r.blob != "ok"]
+    result = BuildResult(database=ws.db.name, dry_run=request.dry_run)
+    for row in broken:
+        result.outcomes.append(
+            Outcome(
+                row.bundle,
+                row.ext,
+                row.website_id,
+                row.rtl,
+                "would-remove" if request.dry_run else "removed",
+                url=row.url,
+                version=row.version,
+                size=row.size,
+                attachment_ids=[row.id],
+                error=f"blob {row.blob}",
+            )
+        )
+    if broken and not request.dry_run:
+        remove_rows(ws, broken, reason="blob missing or corrupt")
+    source = broken if request.missing_only else rows
+    variants: list[Variant] = []
+    for row in source:
+        if row.ext.endswith(".map"):
+            continue
+        variant = row.variant()
+        if variant not in variants:
+            variants.append(variant)
+    if not request.missing_only and not request.bundles:
+        for variant in plan_variants(ws, BuildRequest(websites=request.websites)):
+            if variant not in variants:
+                variants.append(variant)
+    result.outcomes += run_variants(
+        ws, variants, dry_run=request.dry_run, progress=progress, compiler=compiler
+    )
+    return result
+
+
+# --- Check -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str  # missing-blob, corrupt-blob, duplicate, stale, not-built, orphan-blob, failed
+    message: str
+    url: str | None = None
+    attachment_id: int | None = None
+    size: int | None = None
+
+
+@dataclass
+class CheckResult:
+    database: str
+    rows: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def healthy(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        counts: dict[str, int] = {}
+        for problem in self.problems:
+            counts[problem.kind] = counts.get(problem.kind, 0) + 1
+        return {
+            "database": self.database,
+            "healthy": self.healthy,
+            "rows": self.rows,
+            "summary": counts,
+            "stale_bytes": sum(p.size or 0 for p in self.problems if p.kind == "stale"),
+            "problems": [asdict(p) for p in self.problems],
+        }
+
+
+def check(ws: Workspace, websites: tuple[int, ...] = ()) -> CheckResult:
+    """Read-only health report of the stored bundles."""
+    rows = list_bundles(ws)
+    if websites:
+        rows = [r for r in rows if r.website_id in websites or r.website_id is None]
+    result = CheckResult(database=ws.db.name, rows=len(rows))
+    by_url: dict[str, list[StoredBundle]] = {}
+    for row in rows:
+        by_url.setdefault(row.url, []).append(row)
+        if row.blob != "ok":
+            where = row.row.store_fname or "db_datas"
+            result.problems.append(
+                Problem(
+                    f"{row.blob}-blob",
+                    f"{row.url} (id {row.id}): blob {row.blob} ({where})",
+                    row.url,
+                    row.id,
+                    row.size,
+                )
+            )
+        if row.current is False:
+            result.problems.append(
+                Problem(
+                    "stale",
+                    f"{row.url} (id {row.id}): not the current version",
+                    row.url,
+                    row.id,
+                    row.size,
+                )
+            )
+    for url, group in by_url.items():
+        if len(group) > 1:
+            ids = ", ".join(str(r.id) for r in group)
+            result.problems.append(Problem("duplicate", f"{url}: {len(group)} rows ({ids})", url))
+    request = BuildRequest(websites=websites)
+    try:
+        variants = plan_variants(ws, request)
+    except OdooAssetsError as exc:
+        result.problems.append(Problem("failed", str(exc)))
+        variants = []
+    for variant in variants:
+        try:
+            resolved = ws.resolve(variant.bundle, variant.website_id)
+            if not entries_of_type(resolved, variant.asset_type):
+                continue
+            url = variant_url(variant, current_version(ws, variant))
+        except OdooAssetsError as exc:
+            result.problems.append(Problem("failed", f"{variant.label()}: {exc}"))
+            continue
+        if url not in by_url:
+            result.problems.append(Problem("not-built", f"{url}: current version not built", url))
+    for store_fname in ws.filestore.unreferenced_checklist_blobs(ws.db.conn):
+        result.problems.append(
+            Problem("orphan-blob", f"{store_fname}: blob referenced by no attachment (checklist)")
+        )
+    ws.db.conn.rollback()
+    return result

@@ -1,0 +1,319 @@
+"""One Odoo database seen through its server's configuration, and the bundle variants in it."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from odoo_assets import sources
+from odoo_assets.addons import (
+    AddonIndex,
+    active_addons,
+    addons_search_path,
+    installed_addons,
+    sort_addons,
+)
+from odoo_assets.compilation import CompileOptions, SourceAsset
+from odoo_assets.config import Settings
+from odoo_assets.errors import ConfigError, ResolutionError
+from odoo_assets.resolution import (
+    AttachmentAsset,
+    BundleEntry,
+    IrAssetRow,
+    ResolutionContext,
+    ResolvedBundle,
+    known_bundles,
+    resolve_bundle,
+)
+from odoo_assets.storage import attachments as att
+from odoo_assets.storage import database
+from odoo_assets.storage.database import OdooDatabase, StoredFile, Website
+from odoo_assets.storage.filestore import Filestore
+from odoo_assets.versions import attachment_url, bundle_version
+
+log = logging.getLogger("odoo_assets")
+
+AssetType = Literal["js", "css"]
+ANY_UNIQUE = "_______"
+JS_EXTENSIONS = ("js", "xml")
+CSS_EXTENSIONS = ("css", "scss", "sass", "less")
+
+# What Odoo 17 pages load (t-call-assets in web and website templates), per asset type.
+BACKEND_TARGETS: tuple[tuple[str, AssetType], ...] = (
+    ("web.assets_web", "js"),
+    ("web.assets_web", "css"),
+)
+FRONTEND_TARGETS: tuple[tuple[str, AssetType], ...] = (
+    ("web.assets_frontend", "css"),
+    ("web.assets_frontend_minimal", "js"),
+    ("web.assets_frontend_lazy", "js"),
+)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Callbacks for long work; the default does nothing (cron, pipes, library use)."""
+
+    start: Callable[[int], None] = lambda total: None
+    advance: Callable[[str], None] = lambda item: None
+
+
+# --- Workspace ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Workspace:
+    """One Odoo database, its server's addons and filestore, and caches for one run."""
+
+    settings: Settings
+    db: OdooDatabase
+    addons: AddonIndex
+    addons_paths: tuple[Path, ...]
+    installed: frozenset[str]
+    ir_assets: dict[str, tuple[IrAssetRow, ...]]
+    websites: list[Website]
+    themes: frozenset[str]
+    website_installed: bool
+    filestore: Filestore
+    location: str
+    _contexts: dict[int | None, ResolutionContext] = field(default_factory=dict)
+    _resolved: dict[tuple[str, int | None], ResolvedBundle] = field(default_factory=dict)
+    _stored: dict[tuple[str, int | None], StoredFile | None] = field(default_factory=dict)
+    _files: dict[str, SourceAsset] = field(default_factory=dict)
+    _defaults: tuple[int | None, bool] | None = None
+    css_error_fallback: bool = False
+
+    @property
+    def series(self) -> str:
+        return self.db.series
+
+    def website(self, website_id: int) -> Website:
+        for website in self.websites:
+            if website.id == website_id:
+                return website
+        known = ", ".join(str(w.id) for w in self.websites) or "none"
+        raise ResolutionError(f"unknown website id {website_id} (websites: {known})")
+
+    def attachment_defaults(self) -> tuple[int | None, bool]:
+        """company_id of new rows, and whether ir_attachment has website columns (read once)."""
+        if self._defaults is None:
+            conn = self.db.conn
+            self._defaults = (
+                att.company_of_superuser(conn),
+                database.has_column(conn, "ir_attachment", "website_id"),
+            )
+        return self._defaults
+
+    def stored_file(self, url: str, website_id: int | None) -> StoredFile | None:
+        key = (url, website_id)
+        if key not in self._stored:
+            self._stored[key] = database.find_stored_file(self.db.conn, url, website_id)
+        return self._stored[key]
+
+    def context(self, website_id: int | None) -> ResolutionContext:
+        if website_id not in self._contexts:
+            self._contexts[website_id] = self._make_context(website_id)
+        return self._contexts[website_id]
+
+    def _make_context(self, website_id: int | None) -> ResolutionContext:
+        active = active_addons(
+            self.installed,
+            theme_modules=self.themes if self.website_installed else (),
+            website_theme=self.website(website_id).theme if website_id else None,
+            website_id=website_id if self.website_installed else None,
+        )
+        order = sort_addons(self.addons, active)
+
+        def lookup(url: str) -> AttachmentAsset | None:
+            stored = self.stored_file(url, website_id)
+            if stored is None:
+                return None
+            # Content is read later by the sources stage; resolution only needs the date.
+            return AttachmentAsset(url=url, content=b"", last_modified=stored.last_modified)
+
+        return ResolutionContext(
+            addons=self.addons,
+            installed=self.installed,
+            addon_order=order,
+            ir_assets=self.ir_assets,
+            website_installed=self.website_installed,
+            website_id=website_id if self.website_installed else None,
+            attachment_lookup=lookup,
+        )
+
+    def resolve(self, bundle: str, website_id: int | None) -> ResolvedBundle:
+        key = (bundle, website_id)
+        if key not in self._resolved:
+            self._resolved[key] = resolve_bundle(self.context(website_id), bundle)
+        return self._resolved[key]
+
+    def known_bundles(self) -> list[str]:
+        return known_bundles(self.context(None))
+
+    def compile_options(self) -> CompileOptions:
+        web = self.addons.get("web")
+        base = self.addons.get("base")
+        return CompileOptions(
+            series=self.series,
+            bootstrap_scss_dir=web.path / "static" / "lib" / "bootstrap" / "scss" if web else None,
+            rtlcss_config=base.path / "data" / "rtlcss.json" if base else None,
+            css_error_fallback=self.css_error_fallback,
+        )
+
+    def load_sources(self, entries: Sequence[BundleEntry], website_id: int | None) -> list[SourceAsset]:
+        return sources.load_sources(
+            entries,
+            addons_paths=self.addons_paths,
+            lookup=lambda url: self.stored_file(url, website_id),
+            filestore=self.filestore,
+            file_cache=self._files,
+        )
+
+
+def _ir_asset_rows(raw: list[dict[str, Any]]) -> dict[str, tuple[IrAssetRow, ...]]:
+    grouped: dict[str, list[IrAssetRow]] = {}
+    for row in raw:
+        grouped.setdefault(row["bundle"], []).append(
+            IrAssetRow(
+                id=row["id"],
+                name=row["name"],
+                bundle=row["bundle"],
+                directive=row["directive"],
+                path=row["path"],
+                target=row["target"],
+                active=bool(row["active"]),
+                sequence=row["sequence"],
+                website_id=row["website_id"],
+                key=row["key"],
+            )
+        )
+    return {bundle: tuple(rows) for bundle, rows in grouped.items()}
+
+
+@contextmanager
+def open_workspace(settings: Settings, dbname: str) -> Iterator[Workspace]:
+    """Open the database and read everything resolution needs, once."""
+    with database.open_database(settings, dbname) as db:
+        conn = db.conn
+        paths = addons_search_path(settings.addons_paths, settings.data_dir, db.series)
+        db_installed = database.installed_modules(conn)
+        website_installed = "website" in db_installed
+        index = AddonIndex(paths)
+        ws = Workspace(
+            settings=settings,
+            db=db,
+            addons=index,
+            addons_paths=paths,
+            installed=installed_addons(db_installed, settings.server_wide_modules, index),
+            ir_assets=_ir_asset_rows(database.read_ir_assets(conn)),
+            websites=database.read_websites(conn) if website_installed else [],
+            themes=database.theme_modules(conn) if website_installed else frozenset(),
+            website_installed=website_installed,
+            filestore=Filestore(settings.filestore(dbname)),
+            location=att.storage_location(conn),
+        )
+        conn.rollback()
+        yield ws
+
+
+# --- Variants, versions and URLs ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One stored form of a bundle: type, website, direction, debug."""
+
+    bundle: str
+    asset_type: AssetType
+    website_id: int | None = None
+    rtl: bool = False
+    debug: bool = False
+
+    @property
+    def ext(self) -> str:
+        return self.asset_type if self.debug else f"min.{self.asset_type}"
+
+    def label(self) -> str:
+        parts = [f"{self.bundle}.{self.ext}"]
+        if self.rtl:
+            parts.append("rtl")
+        if self.website_id:
+            parts.append(f"website {self.website_id}")
+        return " ".join(parts)
+
+
+def entries_of_type(resolved: ResolvedBundle, asset_type: AssetType) -> list[BundleEntry]:
+    wanted = JS_EXTENSIONS if asset_type == "js" else CSS_EXTENSIONS
+    return [entry for entry in resolved.entries if entry.extension in wanted]
+
+
+def variant_url(variant: Variant, unique: str, ext: str | None = None) -> str:
+    return attachment_url(
+        variant.bundle,
+        unique,
+        ext or variant.ext,
+        website_id=variant.website_id,
+        rtl=variant.rtl and variant.asset_type == "css",
+    )
+
+
+def current_version(ws: Workspace, variant: Variant) -> str:
+    resolved = ws.resolve(variant.bundle, variant.website_id)
+    return bundle_version(resolved.entries, variant.asset_type, variant.rtl)
+
+
+# --- Stored rows ------------------------------------------------------------------------------
+
+
+def blob_ok(ws: Workspace, row: att.BundleAttachment) -> bool:
+    return row_status(ws, row) == "ok"
+
+
+def row_status(ws: Workspace, row: att.BundleAttachment) -> str:
+    """ok, missing or corrupt: does the stored content still match the row's checksum?"""
+    if row.store_fname:
+        return ws.filestore.blob_status(row.store_fname, row.checksum)
+    content = att.read_db_datas(ws.db.conn, row.id)
+    if content is None:
+        return "missing"
+    return "ok" if hashlib.sha1(content).hexdigest() == row.checksum else "corrupt"
+
+
+def log_removal(ws: Workspace, bundle: str, row: att.BundleAttachment, reason: str) -> None:
+    parsed = att.parse_bundle_url(row.url or "")
+    log.info(
+        "removed (%s)",
+        reason,
+        extra={
+            "event": "remove",
+            "database": ws.db.name,
+            "bundle": bundle,
+            "url": row.url,
+            "attachment_id": row.id,
+            "version": parsed.unique if parsed else None,
+            "size": row.file_size,
+        },
+    )
+
+
+# --- Fleets ------------------------------------------------------------------------------------
+
+
+def list_databases(settings: Settings, db_filter: str | None = None) -> list[str]:
+    """Databases of the server that accept connections, optionally filtered by a regex."""
+    try:
+        pattern = re.compile(db_filter) if db_filter else None
+    except re.error as exc:
+        raise ConfigError(f"invalid --db-filter {db_filter!r}: {exc}") from None
+    with database.connect(settings, "postgres") as conn:
+        rows = conn.execute(
+            "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate"
+            " AND datname != 'postgres' ORDER BY datname"
+        ).fetchall()
+    return [name for (name,) in rows if pattern is None or pattern.search(name)]
