@@ -193,6 +193,9 @@ class ResolutionContext:
     website_installed: bool = False
     website_id: int | None = None
     attachment_lookup: Callable[[str], AttachmentAsset | None] = _no_attachment
+    # Glob results by absolute pattern, shareable by the contexts of one run (the files
+    # do not depend on the website).
+    glob_cache: dict[str, list[tuple[str, float]]] | None = None
 
 
 # --- Paths -------------------------------------------------------------------------------------
@@ -238,9 +241,14 @@ def get_paths(ctx: ResolutionContext, path_def: str, bundle: str) -> list[PathMa
         full_path = os.path.normpath(os.sep.join([root, *parts]))
         static_prefix = os.sep.join([root, addon.name, "static", ""])
         if full_path.startswith(static_prefix):
+            cache = ctx.glob_cache
+            found = cache.get(full_path) if cache is not None else None
+            if found is None:
+                found = _glob_static(full_path)
+                if cache is not None:
+                    cache[full_path] = found
             matches = [
-                PathMatch(name[len(root) :].replace(os.sep, "/"), name, mtime)
-                for name, mtime in _glob_static(full_path)
+                PathMatch(name[len(root) :].replace(os.sep, "/"), name, mtime) for name, mtime in found
             ]
     if matches:
         return matches

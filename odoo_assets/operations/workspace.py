@@ -86,6 +86,7 @@ class Workspace:
     _resolved: dict[tuple[str, int | None], ResolvedBundle] = field(default_factory=dict)
     _stored: dict[tuple[str, int | None], StoredFile | None] = field(default_factory=dict)
     _files: dict[str, SourceAsset] = field(default_factory=dict)
+    _globs: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
     _defaults: tuple[int | None, bool] | None = None
     css_error_fallback: bool = False
 
@@ -145,6 +146,7 @@ class Workspace:
             website_installed=self.website_installed,
             website_id=website_id if self.website_installed else None,
             attachment_lookup=lookup,
+            glob_cache=self._globs,
         )
 
     def resolve(self, bundle: str, website_id: int | None) -> ResolvedBundle:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -79,6 +80,7 @@ def any_version_pattern(url: str) -> str:
     return f"{prefix}/{ANY_UNIQUE}/{parsed.bundle}{rtl}.{parsed.ext}"
 
 
+@functools.lru_cache(maxsize=32)  # website variants of one bundle share their content
 def index_content(content: bytes, mimetype: str) -> str:
     """What Odoo stores in index_content: printable runs for text/*, else the major type."""
     major = mimetype.split("/")[0]
