@@ -196,3 +196,24 @@ def test_killed_builds_never_leave_rows_without_blobs(odoo_db: OdooTestDb) -> No
     assert final.wait(timeout=120) == 0
     assert len(_assert_rows_have_blobs(odoo_db)) == 8
     assert os.path.isdir(odoo_db.filestore / "checklist")
+
+
+def test_blobs_are_readable_and_owned_like_the_filestore(tmp_path: Path) -> None:
+    root = tmp_path / "fs"
+    root.mkdir()
+    if os.geteuid() == 0:
+        import pwd
+
+        nobody = pwd.getpwnam("nobody")
+        os.chown(root, nobody.pw_uid, nobody.pw_gid)
+    fname = Filestore(root).write_blob(CONTENT).store_fname
+    blob = root / fname
+    assert blob.stat().st_mode & 0o777 == 0o666 & ~_umask()
+    for path in (blob, blob.parent, root / "checklist" / fname, (root / "checklist" / fname).parent):
+        assert path.stat().st_uid == root.stat().st_uid
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -37,6 +37,42 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# Read once: blobs get the permissions a file created by the Odoo process would get.
+FILE_MODE = 0o666 & ~_current_umask()
+
+
+def _owner(path: Path) -> tuple[int, int]:
+    """uid/gid of the nearest existing directory at or above path."""
+    for candidate in (path, *path.parents):
+        try:
+            info = candidate.stat()
+        except OSError:
+            continue
+        return info.st_uid, info.st_gid
+    return os.geteuid(), os.getegid()
+
+
+def _adopt(path: Path, owner: tuple[int, int]) -> None:
+    """Run as root, give what we create to the filestore's owner (the user Odoo runs as),
+    so that Odoo can read it and its garbage collector can delete it."""
+    if os.geteuid() == 0 and owner[0] != 0:
+        os.chown(path, *owner)
+
+
+def _make_dirs(path: Path) -> None:
+    missing = [p for p in (path, *path.parents) if not p.exists()][::-1]
+    owner = _owner(path)
+    for directory in missing:
+        directory.mkdir(exist_ok=True)
+        _adopt(directory, owner)
+
+
 def _same_content(path: Path, content: bytes) -> bool:
     with path.open("rb") as handle:
         return handle.read(len(content) + 1) == content
@@ -79,13 +115,15 @@ class Filestore:
             # copy of this very content: replacing it can only repair other references.
             log.warning("replacing corrupt blob %s", path)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _make_dirs(path.parent)
             fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
             try:
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(content)
                     handle.flush()
+                    os.fchmod(handle.fileno(), FILE_MODE)  # mkstemp makes it private
                     os.fsync(handle.fileno())
+                _adopt(Path(tmp_name), _owner(path.parent))
                 # A concurrent writer may have won the race: same name means same content.
                 os.replace(tmp_name, path)
             except BaseException:
@@ -103,8 +141,9 @@ class Filestore:
     def mark_for_gc(self, store_fname: str) -> None:
         """Tell Odoo's collector to look at this blob once the transaction is over."""
         entry = self.checklist_path(store_fname)
-        entry.parent.mkdir(parents=True, exist_ok=True)
+        _make_dirs(entry.parent)
         entry.touch()
+        _adopt(entry, _owner(entry.parent))
 
     def read_blob(self, store_fname: str) -> bytes:
         return self.path_for(store_fname).read_bytes()
