@@ -8,6 +8,7 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from odoo_assets.cli import main
@@ -427,3 +428,44 @@ def test_other_series_are_read_but_not_written(bare_odoo_db: OdooTestDb) -> None
     assert cli(bare_odoo_db, "bundle", "regenerate").exit_code == 1
     assert cli(bare_odoo_db, "bundle", "list").exit_code == 0
     assert bundle_rows(bare_odoo_db) == []
+
+
+def _add_to_manifest(db: OdooTestDb, addon: str, bundle: str, command: str) -> None:
+    manifest = db.addons.root / "addons" / addon / "__manifest__.py"
+    text = manifest.read_text()
+    manifest.write_text(text.replace(f'"{bundle}": [', f'"{bundle}": [\n            {command},', 1))
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (
+            '"web/static/../../../../../etc/passwd.js"',
+            "bundle 'web.assets_backend': web/static/../../../../../etc/passwd.js is neither a file"
+            " under an addon's static/ directory nor an attachment",
+        ),
+        (
+            '"web/static/src/missing.js"',
+            "bundle 'web.assets_backend': web/static/src/missing.js is neither a file under an"
+            " addon's static/ directory nor an attachment",
+        ),
+        ('("include", "web.assets_web")', "Circular assets bundle declaration: web.assets_web > web.assets_backend > web.assets_web"),
+        ('"demo_uninstalled/static/src/never.js"', "Unallowed to fetch files from addon demo_uninstalled"),
+    ],
+)
+def test_bad_bundle_input_fails_cleanly(odoo_db: OdooTestDb, command: str, message: str) -> None:
+    _add_to_manifest(odoo_db, "web", "web.assets_backend", command)
+    result = cli(odoo_db, "bundle", "build", "web.assets_web")
+    assert result.exit_code == 1
+    assert message in result.output
+    # The failing half writes nothing; the other half (CSS, for a bad JS path) still builds.
+    assert not [url for url, _ in bundle_rows(odoo_db) if url.endswith(".min.js")]
+
+
+def test_broken_manifest_names_the_file(odoo_db: OdooTestDb) -> None:
+    manifest = odoo_db.addons.root / "addons" / "demo_shop" / "__manifest__.py"
+    manifest.write_text(manifest.read_text().replace('"sequence": 5,', '"sequence": 5,,'))
+    result = cli(odoo_db, "bundle", "build")
+    assert result.exit_code == 1
+    assert f"broken manifest {manifest}: line 5" in result.output
+    assert bundle_rows(odoo_db) == []
