@@ -469,3 +469,38 @@ def test_broken_manifest_names_the_file(odoo_db: OdooTestDb) -> None:
     assert result.exit_code == 1
     assert f"broken manifest {manifest}: line 5" in result.output
     assert bundle_rows(odoo_db) == []
+
+
+def test_check_names_every_kind_of_problem(odoo_db: OdooTestDb) -> None:
+    assert cli(odoo_db, "bundle", "build").exit_code == 0
+    assert cli(odoo_db, "bundle", "check").exit_code == 0
+    [(url, _)] = [r for r in bundle_rows(odoo_db) if r[0].endswith("web.assets_web.min.js")]
+    # A second row for the same URL, as two racing workers leave.
+    odoo_db.execute(
+        "INSERT INTO ir_attachment (name, type, url, res_model, res_id, public, create_uid,"
+        " store_fname, checksum, file_size) SELECT name, type, url, res_model, res_id, public,"
+        " create_uid, store_fname, checksum, file_size FROM ir_attachment WHERE url = %s",
+        (url,),
+    )
+    # An old version of a bundle.
+    odoo_db.execute(
+        "INSERT INTO ir_attachment (name, type, url, res_model, res_id, public, create_uid, db_datas,"
+        " checksum, file_size) VALUES ('web.assets_web.min.css', 'binary',"
+        " '/web/assets/0000000/web.assets_web.min.css', 'ir.ui.view', 0, true, 1, 'x', %s, 1)",
+        (hashlib.sha1(b"x").hexdigest(),),
+    )
+    # A checklisted blob nothing references.
+    orphan = odoo_db.filestore / "ab" / ("ab" + "1" * 38)
+    orphan.parent.mkdir(parents=True, exist_ok=True)
+    orphan.write_bytes(b"orphan")
+    (odoo_db.filestore / "checklist" / "ab").mkdir(parents=True, exist_ok=True)
+    (odoo_db.filestore / "checklist" / "ab" / orphan.name).touch()
+    result = cli(odoo_db, "bundle", "check", "--json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["summary"] == {"duplicate": 1, "stale": 1, "orphan-blob": 1}
+    assert data["stale_bytes"] == 1
+    kinds = {p["kind"]: p for p in data["problems"]}
+    assert kinds["duplicate"]["url"] == url
+    assert kinds["stale"]["url"] == "/web/assets/0000000/web.assets_web.min.css"
+    assert kinds["orphan-blob"]["message"].startswith(f"ab/{orphan.name}:")
