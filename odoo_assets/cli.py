@@ -113,7 +113,7 @@ def _configure_logging(level: str, fmt: str) -> None:
     help="Log lines for humans, or one JSON object per line for log shippers.",
 )
 @click.option("-v", "--verbose", count=True, help="More output (repeatable).")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors and problems (for cron).")
 @click.version_option(__version__, prog_name="odoo-assets")
 @click.pass_context
 def main(
