@@ -1,7 +1,8 @@
 """`@odoo-module` JavaScript: detection, transpilation to `odoo.define`, and JS assembly.
 
 The transformations are regular-expression rewrites applied in a fixed order on the whole
-text, reproducing Odoo 17's output byte for byte (it has no JS parser either).
+text, reproducing Odoo's output byte for byte (it has no JS parser either). 17.0 is the
+reference; 16.0 and 18.0 differ in a few cheap places, selected by the series argument.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ import rjsmin
 from odoo_assets.errors import CompilationError
 
 # `/** @odoo-module alias=x default=false */` at the very start of the file. `.*` stays on the
-# comment's first line but the whitespace after it may span lines, as in Odoo 17.
+# comment's first line but the whitespace after it may span lines.
 _MODULE_HEADER = re.compile(
     r"\s*/[*/].*\s*@odoo-module(?:\s+alias=(?P<alias>[\w.]+))?(?:\s+default=(?P<default>False|false|0))?"
 )
-# Odoo 18: every file under static/src or static/tests is a module unless it opts out.
+# 18.0: the tag has to be on the comment's first line, `ignore` opts out, alias/default are looser.
 _MODULE_HEADER_18 = re.compile(
-    r"\s*/[*/].*\s*@odoo-module(?P<ignore>\s+ignore)?(?:\s+alias=(?P<alias>[^\s*]+))?"
+    r"\s*/[*/].*@odoo-module(?P<ignore>\s+ignore)?(?:\s+alias=(?P<alias>[^\s*]+))?"
     r"(?:\s+default=(?P<default>\w+))?"
 )
 _MODULE_URL = re.compile(r"/?(?P<module>\S+)/(?:[\S/]*/)?static/(?P<kind>src|tests|lib)(?P<rest>/[\S/]*)")
@@ -29,6 +30,7 @@ _MODULE_URL = re.compile(r"/?(?P<module>\S+)/(?:[\S/]*/)?static/(?P<kind>src|tes
 _Q = r"""(?P<q>["'`])"""  # an opening quote, closed by (?P=q)
 _PATH = _Q + r"""[^"'`]+(?P=q)"""
 _NAMES = r"\{[\s\w,]+\}"
+_LINE_START = r"^(?P<s>\s*)"  # leading whitespace, kept; it may span blank lines
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
@@ -36,49 +38,55 @@ def _rx(pattern: str) -> re.Pattern[str]:
 
 
 _LEGACY_DEFAULT_IMPORT = _rx(
-    r"""^(?P<s>\s*)import\s+(?P<name>\w+)\s*from\s*(?P<path>(?P<q>["'`])[^@."'`][^"'`]*(?P=q))"""
+    _LINE_START + r"""import\s+(?P<name>\w+)\s*from\s*(?P<path>(?P<q>["'`])[^@."'`][^"'`]*(?P=q))"""
 )
-_NAMED_IMPORT = _rx(rf"^(?P<s>\s*)import\s+(?P<names>{_NAMES})\s*from\s*(?P<path>{_PATH})")
+_NAMED_IMPORT = _rx(_LINE_START + rf"import\s+(?P<names>{_NAMES})\s*from\s*(?P<path>{_PATH})")
 _DEFAULT_AND_NAMED_IMPORT = _rx(
-    rf"^(?P<s>\s*)import\s+(?P<default>\w+)\s*,\s*(?P<names>{_NAMES})\s*from\s*(?P<path>{_PATH})"
+    _LINE_START + rf"import\s+(?P<default>\w+)\s*,\s*(?P<names>{_NAMES})\s*from\s*(?P<path>{_PATH})"
 )
 _LEGACY_PATH = re.compile(r"""(?P<q>["'`])[^@."'`][^"'`]*(?P=q)""")
 _DEFAULT_AND_STAR_IMPORT = _rx(
-    r"^(?P<s>\s*)import\s+(?P<default>\w+)\s*,\s*\*\s+as\s+(?P<alias>\w+)\s*from\s*(?P<path>[^;\n]+)"
+    _LINE_START + r"import\s+(?P<default>\w+)\s*,\s*\*\s+as\s+(?P<alias>\w+)\s*from\s*(?P<path>[^;\n]+)"
 )
-_DEFAULT_IMPORT = _rx(rf"^(?P<s>\s*)import\s+(?P<name>\w+)\s*from\s*(?P<path>{_PATH})")
-_STAR_IMPORT = _rx(r"^(?P<s>\s*)import\s+\*\s+as\s+(?P<alias>\w+)\s*from\s*(?P<path>[^;\n]+)")
-_BARE_IMPORT = _rx(r"^(?P<s>\s*)import\s+(?P<path>[^;\n]+)")
-_EXPORT_FROM = _rx(rf"^(?P<s>\s*)export\s*(?P<names>\{{[\w\s,]+\}})\s*from\s*(?P<path>{_PATH})")
-_EXPORT_STAR_FROM = _rx(rf"^(?P<s>\s*)export\s*\*\s*from\s*(?P<path>{_PATH})")
+_DEFAULT_IMPORT = _rx(_LINE_START + rf"import\s+(?P<name>\w+)\s*from\s*(?P<path>{_PATH})")
+_STAR_IMPORT = _rx(_LINE_START + r"import\s+\*\s+as\s+(?P<alias>\w+)\s*from\s*(?P<path>[^;\n]+)")
+_BARE_IMPORT = _rx(_LINE_START + r"import\s+(?P<path>[^;\n]+)")
+_EXPORT_FROM = _rx(_LINE_START + rf"export\s*(?P<names>\{{[\w\s,]+\}})\s*from\s*(?P<path>{_PATH})")
+_EXPORT_STAR_FROM = _rx(_LINE_START + rf"export\s*\*\s*from\s*(?P<path>{_PATH})")
 _INDEX_REQUIRE = _rx(r"""require\s*\(\s*(?P<path>(?P<q>["'`])[^"'`]*/index/?(?P=q))\s*\)""")
+# 17/18: a require() on a line with no `/` or `*` before it (so not in a comment).
 _REQUIRE = _rx(r"""^[^/*\n]*require\((?P<q>["'`])(?P<path>[^"'`]+)(?P=q)\)""")
-_EXPORT_FUNCTION = _rx(r"^(?P<s>\s*)export\s+(?P<kind>(?:async\s+)?function)\s+(?P<name>\w+)")
-_EXPORT_CLASS = _rx(r"^(?P<s>\s*)export\s+class\s+(?P<name>\w+)")
-_EXPORT_VARIABLE = _rx(r"^(?P<s>\s*)export\s+(?P<kind>let|const|var)\s+(?P<name>\w+)")
-_EXPORT_NAMES = _rx(r"^(?P<s>\s*)export\s*(?P<names>\{[\w\s,]+\})")
+# 16: any require() whose path does not start with `@`, comments included.
+_REQUIRE_16 = re.compile(r"""require\((?P<q>["'`])(?P<path>[^@"'`]+)(?P=q)\)""")
+_EXPORT_FUNCTION = _rx(_LINE_START + r"export\s+(?P<kind>(?:async\s+)?function)\s+(?P<name>\w+)")
+_EXPORT_CLASS = _rx(_LINE_START + r"export\s+class\s+(?P<name>\w+)")
+_EXPORT_VARIABLE = _rx(_LINE_START + r"export\s+(?P<kind>let|const|var)\s+(?P<name>\w+)")
+_EXPORT_NAMES = _rx(_LINE_START + r"export\s*(?P<names>\{[\w\s,]+\})")
 _EXPORT_DEFAULT_FUNCTION = _rx(
-    r"^(?P<s>\s*)export\s+default\s+(?P<kind>(?:async\s+)?function)\s+(?P<name>\w+)"
+    _LINE_START + r"export\s+default\s+(?P<kind>(?:async\s+)?function)\s+(?P<name>\w+)"
 )
-_EXPORT_DEFAULT_CLASS = _rx(r"^(?P<s>\s*)export\s+default\s+class\s+(?P<name>\w+)")
-_EXPORT_DEFAULT_VARIABLE = _rx(r"^(?P<s>\s*)export\s+default\s+(?P<kind>let|const|var)\s+(?P<name>\w+)\s*")
-_EXPORT_DEFAULT = _rx(r"^(?P<s>\s*)export\s+default(?:\s+\w+\s*=)?")
+_EXPORT_DEFAULT_CLASS = _rx(_LINE_START + r"export\s+default\s+class\s+(?P<name>\w+)")
+_EXPORT_DEFAULT_VARIABLE = _rx(_LINE_START + r"export\s+default\s+(?P<kind>let|const|var)\s+(?P<name>\w+)\s*")
+_EXPORT_DEFAULT = _rx(_LINE_START + r"export\s+default(?:\s+\w+\s*=)?")
 _QUNIT_CALL = re.compile(r"QUnit\.(?:test|debug|only)\(")
 
 _DEFAULT = 'Symbol.for("default")'
 
 
+def _header(content: str, series: str) -> re.Match[str] | None:
+    return (_MODULE_HEADER_18 if series == "18.0" else _MODULE_HEADER).match(content)
+
+
 def is_odoo_module(url: str, content: str, series: str = "17.0") -> bool:
     """Whether Odoo transpiles this file."""
+    header = _header(content, series)
     if series == "18.0":
-        header = _MODULE_HEADER_18.match(content)
         if header and header["ignore"]:
             return False
-        parts = url.lstrip("/").split("/")
-        if len(parts) > 3 and parts[1] == "static" and parts[2] in ("src", "tests"):
+        addon = url.split("/")[1] if url.count("/") > 1 else ""
+        if url.startswith((f"/{addon}/static/src", f"/{addon}/static/tests")):
             return True
-        return bool(header)
-    return bool(_MODULE_HEADER.match(content))
+    return header is not None
 
 
 def url_to_module_path(url: str) -> str:
@@ -95,6 +103,18 @@ def url_to_module_path(url: str) -> str:
         rest = rest[:-3]
     prefix = {"src": "", "lib": "/../lib", "tests": "/../tests"}[match["kind"]]
     return f"@{match['module']}{prefix}{rest}"
+
+
+def relative_to_module_path(url: str, relative: str) -> str:
+    """Resolve `./x` / `../x` against the file's url into a module name."""
+    url_parts = url.split("/")
+    rel_parts = relative.split("/")
+    up = rel_parts.count("..") + 1
+    joined = "/".join(url_parts[:-up] + [p for p in rel_parts if p not in ("..", ".")])
+    return url_to_module_path(joined)
+
+
+# --- Rewrite helpers ---------------------------------------------------------------------------
 
 
 def _as_to_colon(item: str) -> str:
@@ -130,36 +150,45 @@ def _remove_index(m: re.Match[str]) -> str:
     return f"require({path[: path.rfind('/index')] + path[0]})"
 
 
-def relative_to_module_path(url: str, relative: str) -> str:
-    """Resolve `./x` / `../x` against the file's url into a module name."""
-    url_parts = url.split("/")
-    rel_parts = relative.split("/")
-    up = rel_parts.count("..") + 1
-    joined = "/".join(url_parts[:-up] + [p for p in rel_parts if p not in ("..", ".")])
-    return url_to_module_path(joined)
+def _replace_require(url: str, content: str, quote: str, path: str, module_path: str) -> str:
+    """Rewrite every `require(<quote><path><quote>)` of the file to the module name.
+
+    The path is used as a pattern, not escaped: a path with regex syntax in it behaves as it
+    does in Odoo (e.g. `$` never matches; an unbalanced `(` fails the file).
+    """
+    try:
+        return re.sub(rf"require\({quote}{path}{quote}\)", f'require("{module_path}")', content)
+    except re.error as exc:
+        raise CompilationError(f"{url}: cannot rewrite require({quote}{path}{quote}): {exc}") from None
 
 
 def _resolve_requires(url: str, content: str, dependencies: dict[str, None]) -> str:
+    """17/18: relative requires become module names; every required module is a dependency."""
     if "require(" not in content:
         return content
     for m in list(_REQUIRE.finditer(content)):
-        path = m["path"]
-        module_path = path
+        path = module_path = m["path"]
         if path.startswith(".") and "/" in path:
             module_path = relative_to_module_path(url, path)
-            quote = m["q"]
-            replacement = f'require("{module_path}")'
-            content = re.sub(
-                rf"require\({re.escape(quote + path + quote)}\)", replacement.replace("\\", "\\\\"), content
-            )
+            content = _replace_require(url, content, m["q"], path, module_path)
         dependencies.setdefault(module_path, None)
     return content
 
 
-_LINE_START = r"^(?P<s>\s*)"
+def _resolve_requires_16(url: str, content: str) -> str:
+    if "require(" not in content:
+        return content
+    for m in list(_REQUIRE_16.finditer(content)):
+        path = m["path"]
+        if path.startswith(".") and "/" in path:
+            content = _replace_require(url, content, m["q"], path, relative_to_module_path(url, path))
+    return content
 
 
-def _sub(pattern: re.Pattern[str], repl: str | Callable[[re.Match[str]], str]) -> Callable[[str], str]:
+Step = Callable[[str], str]
+
+
+def _sub(pattern: re.Pattern[str], repl: str | Callable[[re.Match[str]], str]) -> Step:
     """A rewrite step. Patterns anchored at a line start are slow to scan (every line is
     tried); their unanchored tail, which starts with a literal, must match somewhere first."""
     source = pattern.pattern
@@ -173,7 +202,7 @@ def _sub(pattern: re.Pattern[str], repl: str | Callable[[re.Match[str]], str]) -
     return step
 
 
-_IMPORT_STEPS: tuple[Callable[[str], str], ...] = (
+_IMPORT_STEPS: tuple[Step, ...] = (
     _sub(_LEGACY_DEFAULT_IMPORT, r"\g<s>const \g<name> = require(\g<path>)"),
     _sub(
         _NAMED_IMPORT,
@@ -193,10 +222,10 @@ _IMPORT_STEPS: tuple[Callable[[str], str], ...] = (
     _sub(_BARE_IMPORT, r"require(\g<path>)"),
     _sub(_EXPORT_FROM, _export_from),
     _sub(_EXPORT_STAR_FROM, r"\g<s>Object.assign(__exports, require(\g<path>))"),
-    _sub(_INDEX_REQUIRE, _remove_index),
 )
+_REMOVE_INDEX = _sub(_INDEX_REQUIRE, _remove_index)
 
-_EXPORT_STEPS: tuple[Callable[[str], str], ...] = (
+_EXPORT_STEPS: tuple[Step, ...] = (
     _sub(_EXPORT_FUNCTION, r"\g<s>__exports.\g<name> = \g<name>; \g<kind> \g<name>"),
     _sub(_EXPORT_CLASS, r"\g<s>const \g<name> = __exports.\g<name> = class \g<name>"),
     _sub(_EXPORT_VARIABLE, r"\g<s>\g<kind> \g<name> = __exports.\g<name>"),
@@ -216,45 +245,58 @@ _EXPORT_STEPS: tuple[Callable[[str], str], ...] = (
     _sub(_EXPORT_DEFAULT, lambda m: f"{m['s']}__exports[{_DEFAULT}] ="),
 )
 
+# The alias module keeps the indentation of the text Odoo formats it from.
 _ALIAS_TEMPLATE = (
     "\nodoo.define(`{alias}`, ['{module}'], function (require) {{\n"
     "                        return require('{module}'){suffix};\n"
     "                        }});\n"
 )
+_ALIAS_TEMPLATE_16 = (
+    "\nodoo.define(`{alias}`, async function(require) {{\n"
+    "                        return require('{module}'){suffix};\n"
+    "                        }});\n"
+)
 
 
-def _alias_module(module_path: str, content: str) -> str:
-    header = _MODULE_HEADER.match(content)
+def _alias_module(module_path: str, content: str, series: str) -> str:
+    header = _header(content, series)
     if not header or not header["alias"]:
         return ""
     suffix = "" if header["default"] else f"[{_DEFAULT}]"
-    return _ALIAS_TEMPLATE.format(alias=header["alias"], module=module_path, suffix=suffix)
+    template = _ALIAS_TEMPLATE_16 if series == "16.0" else _ALIAS_TEMPLATE
+    return template.format(alias=header["alias"], module=module_path, suffix=suffix)
 
 
 def transpile(url: str, content: str, series: str = "17.0") -> str:
     """Rewrite an ES module into Odoo's `odoo.define(name, deps, factory)` form."""
     module_path = url_to_module_path(url)
-    alias = _alias_module(module_path, content)
+    alias = _alias_module(module_path, content, series)
     for step in _IMPORT_STEPS:
         content = step(content)
     dependencies: dict[str, None] = {}
-    content = _resolve_requires(url, content, dependencies)
+    if series == "16.0":
+        # 16.0 resolves relative requires before dropping `/index`, and lists no dependencies.
+        content = _REMOVE_INDEX(_resolve_requires_16(url, content))
+    else:
+        content = _resolve_requires(url, _REMOVE_INDEX(content), dependencies)
     for step in _EXPORT_STEPS:
         content = step(content)
-    if series != "16.0" and "tests" in url and _QUNIT_CALL.search(content):
-        module = _MODULE_URL.match(url)
-        assert module is not None
-        content = f'QUnit.module("{module["module"]}", function() {{{content}}});'
     if series == "16.0":
         head = f"odoo.define({module_path!r}, async function (require) {{\n"
     else:
+        if "tests" in url and _QUNIT_CALL.search(content):
+            module = _MODULE_URL.match(url)
+            assert module is not None  # url_to_module_path matched it
+            content = f'QUnit.module("{module["module"]}", function() {{{content}}});'
         head = f"odoo.define({module_path!r}, {list(dependencies)!r}, function (require) {{\n"
-    content = f"{head}'use strict';\nlet __exports = {{}};\n{content}\nreturn __exports;\n}});\n"
-    return content + alias
+    return f"{head}'use strict';\nlet __exports = {{}};\n{content}\nreturn __exports;\n}});\n{alias}"
 
 
 def script_content(url: str, content: str | None, error: str | None, series: str) -> tuple[str, bool]:
-    """The text a script contributes (transpiled when it is a module) and whether it was."""
+    """The text a script contributes (transpiled when it is a module) and whether it was.
+
+    An unreadable file becomes a `console.error(…)` statement, as in Odoo.
+    """
     if content is None:
         message = error or f"Could not get content for {url}."
         return f"console.error({json.dumps(message)});", False
@@ -268,7 +310,7 @@ def minified_script(url: str, content: str) -> str:
 
 
 def debug_banner(url: str, content: str) -> str:
-    """The framed header of a script in a debug bundle."""
+    """The framed header of a script in a debug bundle, followed by the script."""
     lines = [f"Filepath: {url}", f"Lines: {content.count(chr(10))}"]
     width = max(len(line) for line in lines)
     return "\n".join(

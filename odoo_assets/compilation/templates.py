@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
 import re
 import textwrap
 from collections.abc import Sequence
@@ -32,9 +33,14 @@ _XPATH_EXTENSIONS = {(None, "hasclass"): _hasclass}
 
 
 def read_template_file(url: str, content: str | None, error: str | None = None) -> str:
-    """The templates of one XML file as a string of elements (Odoo's XMLAsset content)."""
+    """The templates of one XML file as a string of elements (Odoo's XMLAsset content).
+
+    A file that could not be read contributes Odoo's `console.error(…)` text, which holds no
+    template: like Odoo, the bundle is built without that file's templates.
+    A file that does not parse becomes a `parsing_error…` template showing the parser message.
+    """
     if content is None:
-        raise CompilationError(error or f"{url}: could not get content")
+        return f"console.error({json.dumps(error or f'Could not get content for {url}.')});"
     try:
         root = etree.fromstring(content.encode("utf-8"), parser=_READ_PARSER)
     except etree.XMLSyntaxError as exc:
@@ -95,7 +101,8 @@ def _locate(tree: Any, spec: Any) -> Any:
     if spec.tag == "xpath":
         expr = spec.get("expr")
         try:
-            found = etree.XPath(expr, extensions=_XPATH_EXTENSIONS)(tree)
+            # ETXPath (`{namespace}tag` steps allowed) with hasclass() given to this evaluator only.
+            found = etree.ETXPath(expr, extensions=_XPATH_EXTENSIONS)(tree)
         except (etree.XPathSyntaxError, etree.XPathEvalError) as exc:
             raise CompilationError(f"invalid xpath {expr!r}: {exc}") from None
         return found[0] if isinstance(found, list) and found else None
@@ -112,6 +119,8 @@ def _set_attributes(node: Any, spec: Any) -> None:
         name = item.get("name")
         value = item.text or ""
         if item.get("add") or item.get("remove"):
+            if item.text:
+                raise CompilationError(f"attribute {name!r}: add/remove cannot be combined with a value")
             separator = item.get("separator", ",")
             split_on = None if separator == " " else separator
             added = [s for s in (s.strip() for s in item.get("add", "").split(split_on)) if s]
@@ -147,6 +156,8 @@ def _replace(source: Any, node: Any, spec: Any, extract: Any) -> Any:
                 content = child
                 break
             comment = child
+        if content is None:
+            raise CompilationError("replacing a template's root needs an element to replace it with")
         source = copy.deepcopy(content)
         if node.get("t-name"):
             source.set("t-name", node.get("t-name"))
@@ -354,21 +365,37 @@ def templates_string(xml: str) -> str:
     return text.replace("\\", "\\\\").replace("`", "\\`").replace("${", "\\${")
 
 
-def template_block(bundle: str, templates: str) -> str:
-    """The `odoo.define('<bundle>.bundle.xml', …)` block appended to a 17.0 JS bundle.
+def template_block(bundle: str, templates: str, series: str = "17.0") -> str:
+    """The `odoo.define('<bundle>.bundle.xml', …)` block appended to a JS bundle.
 
     The 20-space indentation and the emptied whitespace-only lines reproduce what a dedented
-    Python block does to text with unindented lines inside.
+    Python block does to text with unindented lines inside. 16.0 hands the templates to
+    `loadXML`; 17.0 adds them to the `xml_templates` registry. 18.0 registers every template
+    separately, which is not implemented.
     """
+    if series == "18.0":
+        raise CompilationError(f"bundle {bundle!r}: 18.0 template registration is not supported")
     pad, inner = " " * 20, " " * 24
-    body = (
+    head = (
         f"\n\n{pad}/*******************************************\n"
         f"{pad}*  Templates                               *\n"
         f"{pad}*******************************************/\n\n"
-        f"{pad}odoo.define('{bundle}.bundle.xml', ['@web/core/registry'], function(require){{\n"
-        f"{inner}'use strict';\n"
-        f"{inner}const {{ registry }} = require('@web/core/registry');\n"
-        f"{inner}registry.category(`xml_templates`).add(`{bundle}`, `{templates}`);\n"
-        f"{pad}}});"
     )
-    return textwrap.dedent(body)
+    if series == "16.0":
+        body = (
+            f"{pad}odoo.define('{bundle}.bundle.xml', function(require){{\n"
+            f"{inner}'use strict';\n"
+            f"{inner}const {{ loadXML }} = require('@web/core/assets');\n"
+            f"{inner}const templates = `{templates}`;\n"
+            f"{inner}return loadXML(templates);\n"
+            f"{pad}}});"
+        )
+    else:
+        body = (
+            f"{pad}odoo.define('{bundle}.bundle.xml', ['@web/core/registry'], function(require){{\n"
+            f"{inner}'use strict';\n"
+            f"{inner}const {{ registry }} = require('@web/core/registry');\n"
+            f"{inner}registry.category(`xml_templates`).add(`{bundle}`, `{templates}`);\n"
+            f"{pad}}});"
+        )
+    return textwrap.dedent(head + body)
