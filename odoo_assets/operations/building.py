@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import threading
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -200,12 +199,15 @@ class Compiler:
 
     @contextmanager
     def session(self) -> Iterator[CompileSession]:
-        parallel = self.workers > 1 and threading.active_count() == 1
-        pool = (
-            ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("fork"))
-            if parallel
-            else None
-        )
+        pool: Executor | None = None
+        if self.workers > 1 and threading.active_count() == 1:
+            # Imported here: a run with nothing to compile should not pay for it.
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=multiprocessing.get_context("fork")
+            )
         try:
             yield CompileSession(self, pool)
         finally:
@@ -222,7 +224,7 @@ class Compiler:
 @dataclass
 class CompileSession:
     compiler: Compiler
-    pool: ProcessPoolExecutor | None
+    pool: Executor | None
     jobs: dict[str, CompileJob] = field(default_factory=dict)
     done: dict[str, Output] = field(default_factory=dict)
     futures: dict[str, Future[Output]] = field(default_factory=dict)
