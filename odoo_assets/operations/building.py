@@ -254,10 +254,24 @@ class CompileSession:
         return self.done
 
 
-def _existing_intact(ws: Workspace, url: str) -> att.BundleAttachment | None:
-    rows = att.find_bundle_attachments(ws.db.conn, url)
-    intact = [row for row in rows if blob_ok(ws, row)]
-    return intact[0] if intact else None
+def _existing_intact(
+    ws: Workspace, url: str, stored: dict[str, list[att.BundleAttachment]] | None = None
+) -> att.BundleAttachment | None:
+    """The row Odoo would serve for url (the newest), if its blob is intact.
+
+    `stored` (url → rows, read once per run) saves a query per variant when planning.
+    """
+    rows = stored.get(url, []) if stored is not None else att.find_bundle_attachments(ws.db.conn, url)
+    newest = max(rows, key=lambda row: row.id, default=None)
+    return newest if newest is not None and blob_ok(ws, newest) else None
+
+
+def _stored_by_url(ws: Workspace) -> dict[str, list[att.BundleAttachment]]:
+    stored: dict[str, list[att.BundleAttachment]] = {}
+    for row in att.list_bundle_attachments(ws.db.conn):
+        stored.setdefault(row.url or "", []).append(row)
+    ws.db.conn.rollback()
+    return stored
 
 
 @dataclass
@@ -268,7 +282,13 @@ class _Planned:
     key: str | None = None
 
 
-def _prepare(ws: Workspace, variant: Variant, force: bool, jobs: dict[str, CompileJob]) -> _Planned:
+def _prepare(
+    ws: Workspace,
+    variant: Variant,
+    force: bool,
+    jobs: dict[str, CompileJob],
+    stored: dict[str, list[att.BundleAttachment]] | None = None,
+) -> _Planned:
     """Resolve, version and check one variant; register its compile job when it needs one."""
     planned = _Planned(
         variant, Outcome(variant.bundle, variant.ext, variant.website_id, variant.rtl, "empty")
@@ -281,7 +301,7 @@ def _prepare(ws: Workspace, variant: Variant, force: bool, jobs: dict[str, Compi
     outcome = planned.outcome
     outcome.url, outcome.version = variant_url(variant, planned.unique), planned.unique
     if not force:
-        existing = _existing_intact(ws, outcome.url)
+        existing = _existing_intact(ws, outcome.url, stored)
         ws.db.conn.rollback()
         if existing:
             outcome.status, outcome.size = "skipped", existing.file_size
@@ -353,10 +373,11 @@ def run_variants(
     progress.start(2 * len(variants))
     jobs: dict[str, CompileJob] = {}
     planned: list[_Planned] = []
+    stored = None if force else _stored_by_url(ws)
     with compiler.session() as session:
         for variant in variants:
             try:
-                item = _prepare(ws, variant, force, jobs)
+                item = _prepare(ws, variant, force, jobs, stored)
                 if item.key is not None:
                     session.submit(item.key, jobs[item.key])
                 planned.append(item)
