@@ -1,8 +1,17 @@
-"""Compilation: from ordered source files to the bundle files Odoo 17 serves.
+"""Compilation: from ordered source files to the bundle files Odoo 17 serves, byte for byte.
 
 A pure function of its inputs (bundle name, ordered sources with their contents, options,
-direction, debug): no database, and no disk access beyond the SCSS include directory and
-the rtlcss configuration. That makes it cacheable and safe to run in parallel.
+direction, debug): no database, and no disk access beyond libsass' include directory
+(Bootstrap's SCSS) and the rtlcss configuration; the rtlcss, lessc and sass commands run as
+filters on stdin/stdout. That makes it cacheable and safe to run in parallel.
+
+    compile_js(bundle, sources, options)            -> (min.js,)
+    compile_js(..., debug=True, map_url=...)        -> (js, js.map)
+    compile_css(bundle, sources, options, rtl=...)  -> (min.css,)
+    compile_css(..., debug=True, map_url=...)       -> (css, css.map)
+
+Each function picks its own kinds from the sources (`.js` + `.xml` templates for JS;
+`.css`, `.scss`, `.sass`, `.less` for CSS) by the url's extension, in the given order.
 """
 
 from __future__ import annotations
@@ -37,7 +46,13 @@ STYLESHEET_KINDS = ("css", "scss", "sass", "less")
 
 @dataclass(frozen=True)
 class SourceAsset:
-    """One input file: its web path and text (None with an error when it could not be read)."""
+    """One input file: its web path (as Odoo keys it, e.g. `/web/static/src/x.js`) and text.
+
+    `content` is None when the file could not be read; `error` then holds Odoo's message
+    (e.g. "File /web/static/src/x.js does not exist."), which ends up where Odoo puts it:
+    a `console.error(…)` statement for a script, a CSS error for a stylesheet; a template
+    file contributes nothing.
+    """
 
     url: str
     content: str | None
@@ -50,6 +65,8 @@ class SourceAsset:
 
 @dataclass(frozen=True)
 class CompiledFile:
+    """One output file; `ext` is what follows the bundle name in its attachment name."""
+
     ext: str  # min.js, min.css, js, css, js.map, css.map
     content: str
 
@@ -60,6 +77,12 @@ class CompiledFile:
 
 @dataclass(frozen=True)
 class CompileOptions:
+    """Series ("16.0" | "17.0" | "18.0": transpiler detection and wrappers, template block,
+    debug CSS comment; 17.0 is the reference), Bootstrap's SCSS directory
+    (`<web addon>/static/lib/bootstrap/scss`), rtlcss' config (`<base addon>/data/rtlcss.json`),
+    external commands, and whether CSS errors produce Odoo's error stylesheet instead of raising.
+    """
+
     series: str = "17.0"
     bootstrap_scss_dir: Path | None = None
     rtlcss_config: Path | None = None
@@ -71,13 +94,16 @@ class CompileOptions:
 # --- JavaScript --------------------------------------------------------------------------------
 
 
-def _templates(bundle: str, assets: Sequence[SourceAsset], debug: bool) -> str:
+def _templates(bundle: str, assets: Sequence[SourceAsset], debug: bool, series: str) -> str:
     xml_assets = [a for a in assets if a.extension == "xml"]
     if not xml_assets:
         return ""
     files = [(a.url, templates.read_template_file(a.url, a.content, a.error)) for a in xml_assets]
-    merged = templates.merge_templates(files, show_inherit_info=debug)
-    return templates.template_block(bundle, templates.templates_string(merged))
+    try:
+        merged = templates.merge_templates(files, show_inherit_info=debug)
+    except CompilationError as exc:
+        raise CompilationError(f"bundle {bundle!r}: {exc}") from None
+    return templates.template_block(bundle, templates.templates_string(merged), series)
 
 
 def compile_js(
@@ -88,7 +114,12 @@ def compile_js(
     debug: bool = False,
     map_url: str | None = None,
 ) -> tuple[CompiledFile, ...]:
-    """`<bundle>.min.js`, or in debug `<bundle>.js` with its source map."""
+    """`<bundle>.min.js`, or in debug `<bundle>.js` with its source map (`map_url` is the map's
+    attachment URL, whose segment count also gives the map's sourceRoot).
+
+    Raises CompilationError naming the bundle and file for a module outside static/src|lib|tests,
+    an unresolvable relative require, or a template inheritance error.
+    """
     scripts = []
     for asset in assets:
         if asset.extension != "js":
@@ -100,7 +131,7 @@ def compile_js(
         except CompilationError as exc:
             raise CompilationError(f"bundle {bundle!r}: {exc}") from None
         scripts.append((asset, text, transpiled))
-    block = _templates(bundle, assets, debug)
+    block = _templates(bundle, assets, debug, options.series)
     if not debug:
         body = ";\n".join(javascript.minified_script(a.url, text) for a, text, _ in scripts)
         return (CompiledFile("min.js", body + block),)
@@ -113,7 +144,7 @@ def compile_js(
         original = asset.content if transpiled and asset.content is not None else text
         source_map.add_source(asset.url, original, line, start_offset=5 + (3 if transpiled else 0))
         parts.append(javascript.debug_banner(asset.url, text))
-        line += len(text.split("\n")) + 5
+        line += text.count("\n") + 1 + 5
     body = ";\n".join(parts) + block + f"\n\n//# sourceMappingURL={map_url}"
     return CompiledFile("js", body), CompiledFile("js.map", source_map.render())
 
@@ -121,24 +152,32 @@ def compile_js(
 # --- Stylesheets -------------------------------------------------------------------------------
 
 
-def _sheets(assets: Sequence[SourceAsset], bundle: str) -> list[stylesheets.Stylesheet]:
+def _sheets(
+    assets: Sequence[SourceAsset], errors: list[stylesheets.CssError]
+) -> list[stylesheets.Stylesheet]:
+    """The bundle's stylesheets, rewritten per file; unreadable ones are empty, with an error."""
     sheets = []
     for asset in assets:
         kind = asset.extension
         if kind not in STYLESHEET_KINDS:
             continue
         if asset.content is None:
-            raise CompilationError(f"bundle {bundle!r}: {asset.error or f'cannot read {asset.url}'}")
-        source = stylesheets.rewrite_stylesheet(asset.url, kind, asset.content)
+            text = asset.error or f"Could not get content for {asset.url}."
+            errors.append(stylesheets.CssError(f"{asset.url}: {text}", text))
+            source = ""
+        else:
+            source = stylesheets.rewrite_stylesheet(asset.url, kind, asset.content)
         sheets.append(stylesheets.Stylesheet(url=asset.url, kind=kind, source=source))
     return sheets
+
+
+CSS_ERROR_HEADER = "\n\n/* ## CSS error message ##*/"
 
 
 def error_stylesheet(errors: Sequence[str], previous_css: str | None = None) -> str:
     """The CSS Odoo stores when a bundle fails: the previous style plus an error banner."""
     message = "\n".join(errors).replace('"', r"\"").replace("\n", r"\A").replace("*", r"\*")
-    header = "\n\n/* ## CSS error message ##*/"
-    previous = (previous_css or "").split(header)[0]
+    previous = (previous_css or "").split(CSS_ERROR_HEADER)[0]
     banner = (
         "\nbody::before {\n  font-weight: bold;\n"
         '  content: "A css error occured, using an old style to render this page";\n'
@@ -146,7 +185,15 @@ def error_stylesheet(errors: Sequence[str], previous_css: str | None = None) -> 
         "  background-color: #C00;\n  color: #DDD;\n}\n\n"
         f'css_error_message {{\n  content: "{message}";\n}}\n'
     )
-    return header.join([previous, banner])
+    return CSS_ERROR_HEADER.join([previous, banner])
+
+
+def _raise_first(bundle: str, errors: Sequence[stylesheets.CssError]) -> None:
+    more = f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+    message = errors[0].message
+    if bundle not in message:
+        message = f"bundle {bundle!r}: {message}"
+    raise CompilationError(message + more)
 
 
 def compile_css(
@@ -161,31 +208,27 @@ def compile_css(
 ) -> tuple[CompiledFile, ...]:
     """`<bundle>.min.css`, or in debug `<bundle>.css` with its source map.
 
-    Errors raise CompilationError, unless options.css_error_fallback is set: then, like Odoo,
-    the result is `previous_css` (the last good version, if the caller has one) followed by
-    an error banner.
+    What Odoo records as CSS errors (an unreadable file, a forbidden `@import`, a compiler or
+    rtlcss failure) raises CompilationError naming the first one. With
+    options.css_error_fallback, the result is instead what Odoo stores in that case: the CSS
+    of the bundle's previous attachment — `previous_css`, which the caller reads, empty when
+    None — cut at an earlier error banner, followed by the banner listing all errors (a single
+    `.css`/`.min.css` file, no source map). RTL without the rtlcss command always raises.
     """
-    sheets = _sheets(assets, bundle)
-    try:
-        result = stylesheets.compile_stylesheets(
-            bundle,
-            sheets,
-            rtl=rtl,
-            bootstrap=options.bootstrap_scss_dir,
-            rtlcss_config=options.rtlcss_config,
-            rtlcss_command=options.rtlcss_command,
-            lessc_command=options.lessc_command,
-        )
-        errors = result.errors
-    except CompilationError as exc:
-        if not options.css_error_fallback:
-            raise
-        errors = [str(exc)]
-        result = stylesheets.CompiledStylesheets(sheets, errors)
+    errors: list[stylesheets.CssError] = []
+    sheets = _sheets(assets, errors)
+    tools = stylesheets.ToolOptions(
+        bootstrap_scss_dir=options.bootstrap_scss_dir,
+        rtlcss_config=options.rtlcss_config,
+        rtlcss_command=options.rtlcss_command,
+        lessc_command=options.lessc_command,
+    )
+    result = stylesheets.compile_stylesheets(bundle, sheets, rtl=rtl, options=tools, errors=errors)
     if errors:
         if not options.css_error_fallback:
-            raise CompilationError(f"bundle {bundle!r}: {errors[0]}")
-        return (CompiledFile("css" if debug else "min.css", error_stylesheet(errors, previous_css)),)
+            _raise_first(bundle, errors)
+        text = error_stylesheet([e.odoo_text for e in errors], previous_css)
+        return (CompiledFile("css" if debug else "min.css", text),)
     minified = "\n".join(stylesheets.minify_sheet(s) for s in result.sheets)
     imports, rest = stylesheets.hoist_imports(minified)
     if not debug:
@@ -205,5 +248,7 @@ def compile_css(
         text = stylesheets.comment_out_imports(text)
         parts.append(text)
         line += len(text.split("\n"))
-    body = "\n".join(parts) + f"\n/*# sourceMappingURL={map_url} */"
+    # 16.0 wrote this comment with a typo (`//*#`), which its browsers ignore.
+    marker = "//*#" if options.series == "16.0" else "/*#"
+    body = "\n".join(parts) + f"\n{marker} sourceMappingURL={map_url} */"
     return CompiledFile("css", body), CompiledFile("css.map", source_map.render())

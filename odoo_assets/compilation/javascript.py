@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import rjsmin
 
@@ -30,44 +31,40 @@ _MODULE_URL = re.compile(r"/?(?P<module>\S+)/(?:[\S/]*/)?static/(?P<kind>src|tes
 _Q = r"""(?P<q>["'`])"""  # an opening quote, closed by (?P=q)
 _PATH = _Q + r"""[^"'`]+(?P=q)"""
 _NAMES = r"\{[\s\w,]+\}"
-_LINE_START = r"^(?P<s>\s*)"  # leading whitespace, kept; it may span blank lines
 
-
-def _rx(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.MULTILINE)
-
-
-_LEGACY_DEFAULT_IMPORT = _rx(
-    _LINE_START + r"""import\s+(?P<name>\w+)\s*from\s*(?P<path>(?P<q>["'`])[^@."'`][^"'`]*(?P=q))"""
+# Statements Odoo rewrites when they start a line (after optional whitespace, which is kept and
+# may span blank lines). Only the statement itself is written here; see _LineStep.
+_LEGACY_DEFAULT_IMPORT = re.compile(
+    r"""import\s+(?P<name>\w+)\s*from\s*(?P<path>(?P<q>["'`])[^@."'`][^"'`]*(?P=q))"""
 )
-_NAMED_IMPORT = _rx(_LINE_START + rf"import\s+(?P<names>{_NAMES})\s*from\s*(?P<path>{_PATH})")
-_DEFAULT_AND_NAMED_IMPORT = _rx(
-    _LINE_START + rf"import\s+(?P<default>\w+)\s*,\s*(?P<names>{_NAMES})\s*from\s*(?P<path>{_PATH})"
+_NAMED_IMPORT = re.compile(rf"import\s+(?P<names>{_NAMES})\s*from\s*(?P<path>{_PATH})")
+_DEFAULT_AND_NAMED_IMPORT = re.compile(
+    rf"import\s+(?P<default>\w+)\s*,\s*(?P<names>{_NAMES})\s*from\s*(?P<path>{_PATH})"
 )
 _LEGACY_PATH = re.compile(r"""(?P<q>["'`])[^@."'`][^"'`]*(?P=q)""")
-_DEFAULT_AND_STAR_IMPORT = _rx(
-    _LINE_START + r"import\s+(?P<default>\w+)\s*,\s*\*\s+as\s+(?P<alias>\w+)\s*from\s*(?P<path>[^;\n]+)"
+_DEFAULT_AND_STAR_IMPORT = re.compile(
+    r"import\s+(?P<default>\w+)\s*,\s*\*\s+as\s+(?P<alias>\w+)\s*from\s*(?P<path>[^;\n]+)"
 )
-_DEFAULT_IMPORT = _rx(_LINE_START + rf"import\s+(?P<name>\w+)\s*from\s*(?P<path>{_PATH})")
-_STAR_IMPORT = _rx(_LINE_START + r"import\s+\*\s+as\s+(?P<alias>\w+)\s*from\s*(?P<path>[^;\n]+)")
-_BARE_IMPORT = _rx(_LINE_START + r"import\s+(?P<path>[^;\n]+)")
-_EXPORT_FROM = _rx(_LINE_START + rf"export\s*(?P<names>\{{[\w\s,]+\}})\s*from\s*(?P<path>{_PATH})")
-_EXPORT_STAR_FROM = _rx(_LINE_START + rf"export\s*\*\s*from\s*(?P<path>{_PATH})")
-_INDEX_REQUIRE = _rx(r"""require\s*\(\s*(?P<path>(?P<q>["'`])[^"'`]*/index/?(?P=q))\s*\)""")
-# 17/18: a require() on a line with no `/` or `*` before it (so not in a comment).
-_REQUIRE = _rx(r"""^[^/*\n]*require\((?P<q>["'`])(?P<path>[^"'`]+)(?P=q)\)""")
+_DEFAULT_IMPORT = re.compile(rf"import\s+(?P<name>\w+)\s*from\s*(?P<path>{_PATH})")
+_STAR_IMPORT = re.compile(r"import\s+\*\s+as\s+(?P<alias>\w+)\s*from\s*(?P<path>[^;\n]+)")
+_BARE_IMPORT = re.compile(r"import\s+(?P<path>[^;\n]+)")
+_EXPORT_FROM = re.compile(rf"export\s*(?P<names>\{{[\w\s,]+\}})\s*from\s*(?P<path>{_PATH})")
+_EXPORT_STAR_FROM = re.compile(rf"export\s*\*\s*from\s*(?P<path>{_PATH})")
+_EXPORT_FUNCTION = re.compile(r"export\s+(?P<kind>(?:async\s+)?function)\s+(?P<name>\w+)")
+_EXPORT_CLASS = re.compile(r"export\s+class\s+(?P<name>\w+)")
+_EXPORT_VARIABLE = re.compile(r"export\s+(?P<kind>let|const|var)\s+(?P<name>\w+)")
+_EXPORT_NAMES = re.compile(r"export\s*(?P<names>\{[\w\s,]+\})")
+_EXPORT_DEFAULT_FUNCTION = re.compile(r"export\s+default\s+(?P<kind>(?:async\s+)?function)\s+(?P<name>\w+)")
+_EXPORT_DEFAULT_CLASS = re.compile(r"export\s+default\s+class\s+(?P<name>\w+)")
+_EXPORT_DEFAULT_VARIABLE = re.compile(r"export\s+default\s+(?P<kind>let|const|var)\s+(?P<name>\w+)\s*")
+_EXPORT_DEFAULT = re.compile(r"export\s+default(?:\s+\w+\s*=)?")
+
+_INDEX_REQUIRE = re.compile(r"""require\s*\(\s*(?P<path>(?P<q>["'`])[^"'`]*/index/?(?P=q))\s*\)""")
+# 17/18 scan `require(<quoted path>)` calls with no `/` or `*` before them on their line.
+_REQUIRE_OPEN = re.compile(r"require\(")
+_REQUIRE_ARGUMENT = re.compile(r"""(?P<q>["'`])(?P<path>[^"'`]+)(?P=q)\)""")
 # 16: any require() whose path does not start with `@`, comments included.
 _REQUIRE_16 = re.compile(r"""require\((?P<q>["'`])(?P<path>[^@"'`]+)(?P=q)\)""")
-_EXPORT_FUNCTION = _rx(_LINE_START + r"export\s+(?P<kind>(?:async\s+)?function)\s+(?P<name>\w+)")
-_EXPORT_CLASS = _rx(_LINE_START + r"export\s+class\s+(?P<name>\w+)")
-_EXPORT_VARIABLE = _rx(_LINE_START + r"export\s+(?P<kind>let|const|var)\s+(?P<name>\w+)")
-_EXPORT_NAMES = _rx(_LINE_START + r"export\s*(?P<names>\{[\w\s,]+\})")
-_EXPORT_DEFAULT_FUNCTION = _rx(
-    _LINE_START + r"export\s+default\s+(?P<kind>(?:async\s+)?function)\s+(?P<name>\w+)"
-)
-_EXPORT_DEFAULT_CLASS = _rx(_LINE_START + r"export\s+default\s+class\s+(?P<name>\w+)")
-_EXPORT_DEFAULT_VARIABLE = _rx(_LINE_START + r"export\s+default\s+(?P<kind>let|const|var)\s+(?P<name>\w+)\s*")
-_EXPORT_DEFAULT = _rx(_LINE_START + r"export\s+default(?:\s+\w+\s*=)?")
 _QUNIT_CALL = re.compile(r"QUnit\.(?:test|debug|only)\(")
 
 _DEFAULT = 'Symbol.for("default")'
@@ -111,7 +108,13 @@ def relative_to_module_path(url: str, relative: str) -> str:
     rel_parts = relative.split("/")
     up = rel_parts.count("..") + 1
     joined = "/".join(url_parts[:-up] + [p for p in rel_parts if p not in ("..", ".")])
-    return url_to_module_path(joined)
+    try:
+        return url_to_module_path(joined)
+    except CompilationError:
+        raise CompilationError(
+            f"{url}: require({relative!r}) points to {joined}, outside static/src, static/lib"
+            " and static/tests"
+        ) from None
 
 
 # --- Rewrite helpers ---------------------------------------------------------------------------
@@ -130,26 +133,6 @@ def _object_literal(names: str) -> str:
     return "{" + ", ".join(_as_to_colon(item) for item in names[1:-1].split(",")) + "}"
 
 
-def _default_and_named(m: re.Match[str]) -> str:
-    names = m["names"].replace(" as ", ": ")
-    if _LEGACY_PATH.match(m["path"]):
-        return f"{m['s']}const {m['default']} = require({m['path']});\n{m['s']}const {names} = {m['default']}"
-    return f"{m['s']}const {{ [{_DEFAULT}]: {m['default']},{names[1:]} = require({m['path']})"
-
-
-def _export_from(m: re.Match[str]) -> str:
-    plain = "{" + ",".join(_without_as(item) for item in m["names"][1:-1].split(",")) + "}"
-    return (
-        f"{m['s']}{{const {plain} = require({m['path']});"
-        f"Object.assign(__exports, {_object_literal(m['names'])})}}"
-    )
-
-
-def _remove_index(m: re.Match[str]) -> str:
-    path = m["path"]
-    return f"require({path[: path.rfind('/index')] + path[0]})"
-
-
 def _replace_require(url: str, content: str, quote: str, path: str, module_path: str) -> str:
     """Rewrite every `require(<quote><path><quote>)` of the file to the module name.
 
@@ -162,15 +145,40 @@ def _replace_require(url: str, content: str, quote: str, path: str, module_path:
         raise CompilationError(f"{url}: cannot rewrite require({quote}{path}{quote}): {exc}") from None
 
 
+def _scanned_requires(content: str) -> list[tuple[str, str]]:
+    """(quote, path) of the requires Odoo 17 looks at, in text order.
+
+    Odoo matches "line start, no `/`, `*` or newline, then require(...)": per line that is the
+    last such call (the prefix is greedy), and a match whose path spans lines hides the lines
+    it covers. Looking for `require(` first is much faster than trying every line start.
+    """
+    by_line: dict[int, re.Match[str]] = {}
+    for call in _REQUIRE_OPEN.finditer(content):
+        line_start = content.rfind("\n", 0, call.start()) + 1
+        prefix = content[line_start : call.start()]
+        if "/" in prefix or "*" in prefix:
+            continue
+        argument = _REQUIRE_ARGUMENT.match(content, call.end())
+        if argument is not None:
+            by_line[line_start] = argument
+    found = []
+    covered = 0
+    for line_start, argument in by_line.items():
+        if line_start >= covered:
+            found.append((argument["q"], argument["path"]))
+            covered = argument.end()
+    return found
+
+
 def _resolve_requires(url: str, content: str, dependencies: dict[str, None]) -> str:
     """17/18: relative requires become module names; every required module is a dependency."""
     if "require(" not in content:
         return content
-    for m in list(_REQUIRE.finditer(content)):
-        path = module_path = m["path"]
+    for quote, path in _scanned_requires(content):
+        module_path = path
         if path.startswith(".") and "/" in path:
             module_path = relative_to_module_path(url, path)
-            content = _replace_require(url, content, m["q"], path, module_path)
+            content = _replace_require(url, content, quote, path, module_path)
         dependencies.setdefault(module_path, None)
     return content
 
@@ -186,63 +194,115 @@ def _resolve_requires_16(url: str, content: str) -> str:
 
 
 Step = Callable[[str], str]
+Build = Callable[[str, re.Match[str]], str]  # (leading whitespace, statement match) -> new text
 
 
-def _sub(pattern: re.Pattern[str], repl: str | Callable[[re.Match[str]], str]) -> Step:
-    """A rewrite step. Patterns anchored at a line start are slow to scan (every line is
-    tried); their unanchored tail, which starts with a literal, must match somewhere first."""
-    source = pattern.pattern
-    guard = re.compile(source[len(_LINE_START) :]) if source.startswith(_LINE_START) else None
+def _statement_start(text: str, found: int, floor: int) -> int | None:
+    """Where a line-anchored match of the statement found at `found` starts, if any.
 
-    def step(text: str) -> str:
-        if guard is not None and not guard.search(text):
+    Odoo's patterns read "line start, optional whitespace, statement", the whitespace
+    greedy and able to span lines. So the match starts at the first line start inside
+    the whitespace run before the statement, not before `floor` (the end of the previous
+    match). None when that run holds no line start: the statement is not at a line start.
+    """
+    start = found
+    while start > floor and text[start - 1].isspace():
+        start -= 1
+    if start == 0 or text[start - 1] == "\n":
+        return start
+    newline = text.find("\n", start, found)
+    return None if newline < 0 else newline + 1
+
+
+@dataclass(frozen=True)
+class _LineStep:
+    """Rewrite every statement that starts a line, like a multi-line `^(\\s*)statement` sub.
+
+    Searching for the statement first and checking the line start afterwards gives the same
+    matches as the anchored pattern, several times faster than trying it at every position.
+    """
+
+    statement: re.Pattern[str]
+    build: Build
+
+    def __call__(self, text: str) -> str:
+        parts: list[str] = []
+        done = position = 0
+        while (match := self.statement.search(text, position)) is not None:
+            start = _statement_start(text, match.start(), done)
+            if start is None:
+                position = match.start() + 1
+                continue
+            parts += (text[done:start], self.build(text[start : match.start()], match))
+            done = position = match.end()
+        if not parts:
             return text
-        return pattern.sub(repl, text)
+        parts.append(text[done:])
+        return "".join(parts)
 
-    return step
+
+def _default_and_named(s: str, m: re.Match[str]) -> str:
+    names = m["names"].replace(" as ", ": ")
+    if _LEGACY_PATH.match(m["path"]):
+        return f"{s}const {m['default']} = require({m['path']});\n{s}const {names} = {m['default']}"
+    return f"{s}const {{ [{_DEFAULT}]: {m['default']},{names[1:]} = require({m['path']})"
+
+
+def _export_from(s: str, m: re.Match[str]) -> str:
+    plain = "{" + ",".join(_without_as(item) for item in m["names"][1:-1].split(",")) + "}"
+    return (
+        f"{s}{{const {plain} = require({m['path']});Object.assign(__exports, {_object_literal(m['names'])})}}"
+    )
 
 
 _IMPORT_STEPS: tuple[Step, ...] = (
-    _sub(_LEGACY_DEFAULT_IMPORT, r"\g<s>const \g<name> = require(\g<path>)"),
-    _sub(
-        _NAMED_IMPORT,
-        lambda m: f"{m['s']}const {m['names'].replace(' as ', ': ')} = require({m['path']})",
+    _LineStep(_LEGACY_DEFAULT_IMPORT, lambda s, m: f"{s}const {m['name']} = require({m['path']})"),
+    _LineStep(
+        _NAMED_IMPORT, lambda s, m: f"{s}const {m['names'].replace(' as ', ': ')} = require({m['path']})"
     ),
-    _sub(_DEFAULT_AND_NAMED_IMPORT, _default_and_named),
-    _sub(
+    _LineStep(_DEFAULT_AND_NAMED_IMPORT, _default_and_named),
+    _LineStep(
         _DEFAULT_AND_STAR_IMPORT,
-        lambda m: (
-            f"{m['s']}const {m['alias']} = require({m['path']});\n"
-            f"{m['s']}const {m['default']} = {m['alias']}[{_DEFAULT}]"
+        lambda s, m: (
+            f"{s}const {m['alias']} = require({m['path']});\n"
+            f"{s}const {m['default']} = {m['alias']}[{_DEFAULT}]"
         ),
     ),
-    _sub(_DEFAULT_IMPORT, lambda m: f"{m['s']}const {m['name']} = require({m['path']})[{_DEFAULT}]"),
-    _sub(_STAR_IMPORT, r"\g<s>const \g<alias> = require(\g<path>)"),
+    _LineStep(_DEFAULT_IMPORT, lambda s, m: f"{s}const {m['name']} = require({m['path']})[{_DEFAULT}]"),
+    _LineStep(_STAR_IMPORT, lambda s, m: f"{s}const {m['alias']} = require({m['path']})"),
     # Odoo drops the leading whitespace here, blank lines before the import included.
-    _sub(_BARE_IMPORT, r"require(\g<path>)"),
-    _sub(_EXPORT_FROM, _export_from),
-    _sub(_EXPORT_STAR_FROM, r"\g<s>Object.assign(__exports, require(\g<path>))"),
+    _LineStep(_BARE_IMPORT, lambda s, m: f"require({m['path']})"),
+    _LineStep(_EXPORT_FROM, _export_from),
+    _LineStep(_EXPORT_STAR_FROM, lambda s, m: f"{s}Object.assign(__exports, require({m['path']}))"),
 )
-_REMOVE_INDEX = _sub(_INDEX_REQUIRE, _remove_index)
+
+
+def _remove_index(text: str) -> str:
+    return _INDEX_REQUIRE.sub(lambda m: f"require({m['path'][: m['path'].rfind('/index')] + m['q']})", text)
+
 
 _EXPORT_STEPS: tuple[Step, ...] = (
-    _sub(_EXPORT_FUNCTION, r"\g<s>__exports.\g<name> = \g<name>; \g<kind> \g<name>"),
-    _sub(_EXPORT_CLASS, r"\g<s>const \g<name> = __exports.\g<name> = class \g<name>"),
-    _sub(_EXPORT_VARIABLE, r"\g<s>\g<kind> \g<name> = __exports.\g<name>"),
-    _sub(_EXPORT_NAMES, lambda m: f"{m['s']}Object.assign(__exports, {_object_literal(m['names'])})"),
-    _sub(
+    _LineStep(
+        _EXPORT_FUNCTION, lambda s, m: f"{s}__exports.{m['name']} = {m['name']}; {m['kind']} {m['name']}"
+    ),
+    _LineStep(
+        _EXPORT_CLASS, lambda s, m: f"{s}const {m['name']} = __exports.{m['name']} = class {m['name']}"
+    ),
+    _LineStep(_EXPORT_VARIABLE, lambda s, m: f"{s}{m['kind']} {m['name']} = __exports.{m['name']}"),
+    _LineStep(_EXPORT_NAMES, lambda s, m: f"{s}Object.assign(__exports, {_object_literal(m['names'])})"),
+    _LineStep(
         _EXPORT_DEFAULT_FUNCTION,
-        lambda m: f"{m['s']}__exports[{_DEFAULT}] = {m['name']}; {m['kind']} {m['name']}",
+        lambda s, m: f"{s}__exports[{_DEFAULT}] = {m['name']}; {m['kind']} {m['name']}",
     ),
-    _sub(
+    _LineStep(
         _EXPORT_DEFAULT_CLASS,
-        lambda m: f"{m['s']}const {m['name']} = __exports[{_DEFAULT}] = class {m['name']}",
+        lambda s, m: f"{s}const {m['name']} = __exports[{_DEFAULT}] = class {m['name']}",
     ),
-    _sub(
+    _LineStep(
         _EXPORT_DEFAULT_VARIABLE,
-        lambda m: f"{m['s']}{m['kind']} {m['name']} = __exports[{_DEFAULT}]",
+        lambda s, m: f"{s}{m['kind']} {m['name']} = __exports[{_DEFAULT}]",
     ),
-    _sub(_EXPORT_DEFAULT, lambda m: f"{m['s']}__exports[{_DEFAULT}] ="),
+    _LineStep(_EXPORT_DEFAULT, lambda s, m: f"{s}__exports[{_DEFAULT}] ="),
 )
 
 # The alias module keeps the indentation of the text Odoo formats it from.
@@ -276,9 +336,9 @@ def transpile(url: str, content: str, series: str = "17.0") -> str:
     dependencies: dict[str, None] = {}
     if series == "16.0":
         # 16.0 resolves relative requires before dropping `/index`, and lists no dependencies.
-        content = _REMOVE_INDEX(_resolve_requires_16(url, content))
+        content = _remove_index(_resolve_requires_16(url, content))
     else:
-        content = _resolve_requires(url, _REMOVE_INDEX(content), dependencies)
+        content = _resolve_requires(url, _remove_index(content), dependencies)
     for step in _EXPORT_STEPS:
         content = step(content)
     if series == "16.0":

@@ -43,16 +43,20 @@ class SourceMap:
 
     def _encoded_mappings(self) -> str:
         out: list[str] = []
+        segments: dict[tuple[int, int], str] = {}  # few distinct (source, line) deltas
         generated_line, original_line, source_index = 1, 0, 0
         for generated, original, name in self.mappings:
-            while generated > generated_line:
-                out.append(";")
-                generated_line += 1
+            if generated > generated_line:
+                out.append(";" * (generated - generated_line))
+                generated_line = generated
             index = self.sources[name]
-            source_delta, source_index = index - source_index, index
-            line_delta, original_line = original - 1 - original_line, original - 1
+            delta = (index - source_index, original - 1 - original_line)
+            source_index, original_line = index, original - 1
+            segment = segments.get(delta)
+            if segment is None:
+                segment = segments[delta] = f"A{vlq(delta[0])}{vlq(delta[1])}A"
             # Segments of one generated line are written back to back, without a comma.
-            out.append(f"A{vlq(source_delta)}{vlq(line_delta)}A")
+            out.append(segment)
         return "".join(out)
 
     def to_dict(self) -> dict[str, object]:

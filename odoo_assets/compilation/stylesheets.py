@@ -1,8 +1,12 @@
-"""Stylesheets: per-file rewriting, one libsass compilation per bundle, RTL, minification.
+"""Stylesheets: per-file rewriting, one compilation per bundle and preprocessor, RTL, minification.
 
 SCSS files are compiled together as one string (their order matters: variables, then
 functions, then rules), each preceded by a `/*! <id> */` marker; the compiled CSS is split
 back on those markers so every file keeps its own header in the bundle.
+
+Problems Odoo records as "CSS errors" (an unreadable file, a forbidden `@import`, a compiler
+error) are collected as CssError values: the caller either raises the first one or, like Odoo,
+turns them all into an error stylesheet.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from odoo_assets.errors import CompilationError
 
 PREPROCESSED = ("sass", "scss", "less")
 INLINE_NAME = "<inline asset>"
+RTLCSS_HINT = "install it with: npm install -g rtlcss"
 
 # Per-file rewriting (all stylesheet kinds, except the @import rule: plain CSS only).
 _RELATIVE_IMPORT = re.compile(r"""@import\s+('|")(?!'|"|/|https?://)""")
@@ -36,7 +41,9 @@ _IMPORT_RULE = re.compile(r"(@import[^;{]+;?)", re.M)
 _PREPROCESSOR_IMPORT = re.compile(r"""(@import\s?['"]([^'"]+)['"](;?))""")
 _MARKER = re.compile(r"/\*! ([a-f0-9-]+) \*/")
 _SASS_INDENT = re.compile(r"^( +|\t+)", re.M)
-_LIBSASS_LINE = re.compile(r"on line (\d+)(?::(\d+))? of stdin")
+# libsass: "on line 2:6 of stdin", or for an error inside an imported partial
+# "on line 60:15 of <partial>" followed by "from line 21:9 of stdin".
+_LIBSASS_PLACE = re.compile(r"(?:on|from) line (\d+)(?::(\d+))? of (.+)")
 # Vendor prefixes Odoo adds after compilation (mostly for wkhtmltopdf).
 _PREFIXES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(appearance: (\w+);)"), r"-webkit-appearance: \2; -moz-appearance: \2; \1"),
@@ -65,6 +72,28 @@ FORBIDDEN_IMPORT = (
     " imports in your custom files. In Odoo you have to import all files in the assets, and not"
     " through the @import statement."
 )
+
+
+@dataclass(frozen=True)
+class CssError:
+    """One problem of a bundle's stylesheets.
+
+    `message` is one line naming the file (or bundle); `odoo_text` is how Odoo words it in
+    the error stylesheet.
+    """
+
+    message: str
+    odoo_text: str
+
+
+@dataclass(frozen=True)
+class ToolOptions:
+    """The external pieces compilation uses: Bootstrap's SCSS directory and the commands."""
+
+    bootstrap_scss_dir: Path | None = None
+    rtlcss_config: Path | None = None
+    rtlcss_command: str = "rtlcss"
+    lessc_command: str = "lessc"
 
 
 @dataclass
@@ -97,6 +126,7 @@ def rewrite_stylesheet(url: str, kind: str, content: str) -> str:
 
 def _marked_source(sheet: Stylesheet) -> str:
     if sheet.kind == "sass":
+        # The indented syntax is re-indented to 4 spaces, judged by the first indented line.
         text = textwrap.dedent(sheet.source)
         found = _SASS_INDENT.search(text)
         if found and found.group() != "    ":
@@ -106,8 +136,12 @@ def _marked_source(sheet: Stylesheet) -> str:
     return f"/*! {sheet.marker} */\n{sheet.source}"
 
 
-def sanitize_imports(source: str, errors: list[str]) -> str:
-    """Keep only `@import "name"` of include-path partials, once each; others are errors."""
+def sanitize_imports(source: str, forbidden: list[tuple[str, int]]) -> str:
+    """Keep only `@import "name"` of include-path partials, once each.
+
+    Every other import (relative, with an extension, or repeated) is removed and reported in
+    `forbidden` as (ref, line of the source), even inside comments, as Odoo does.
+    """
     kept: list[str] = []
 
     def replace(match: re.Match[str]) -> str:
@@ -116,10 +150,21 @@ def sanitize_imports(source: str, errors: list[str]) -> str:
         if "." not in ref and line not in kept and not ref.startswith((".", "/", "~")):
             kept.append(line)
             return line
-        errors.append(FORBIDDEN_IMPORT.format(ref=ref))
+        forbidden.append((ref, source.count("\n", 0, match.start()) + 1))
         return ""
 
     return _PREPROCESSOR_IMPORT.sub(replace, source)
+
+
+def _sheet_at_line(source: str, line: int, sheets: Sequence[Stylesheet]) -> tuple[str, int]:
+    """(file name, line in that file) of a line of the concatenated, marked source."""
+    lines = source.split("\n")
+    markers = {s.marker: s for s in sheets}
+    for index in range(min(line, len(lines)) - 1, -1, -1):
+        found = _MARKER.match(lines[index])
+        if found and found[1] in markers:
+            return markers[found[1]].name, line - index - 1
+    return "?", line
 
 
 def add_vendor_prefixes(css: str) -> str:
@@ -128,23 +173,26 @@ def add_vendor_prefixes(css: str) -> str:
     return css
 
 
-def _scss_error(message: str, source: str, sheets: Sequence[Stylesheet], bundle: str) -> str:
+def scss_error_message(message: str, source: str, sheets: Sequence[Stylesheet], bundle: str) -> str:
     """libsass reports lines of the concatenated string: point at the original file instead."""
-    first = message.strip().splitlines()[0] if message.strip() else "SCSS error"
-    first = first.removeprefix("Error: ").strip()
-    where = _LIBSASS_LINE.search(message)
-    if not where:
+    text = message.strip()
+    first = (text.splitlines()[0] if text else "SCSS error").removeprefix("Error: ").strip()
+    places = _LIBSASS_PLACE.findall(text)
+    ours = next((p for p in places if p[2].strip() == "stdin"), None)
+    if ours is None:
         return f"bundle {bundle!r}: SCSS error: {first}"
-    line = int(where[1])
-    lines = source.split("\n")
-    markers = {s.marker: s for s in sheets}
-    for index in range(min(line, len(lines)) - 1, -1, -1):
-        found = _MARKER.match(lines[index])
-        if found and found[1] in markers:
-            sheet = markers[found[1]]
-            column = f":{where[2]}" if where[2] else ""
-            return f"{sheet.name}:{line - index - 1}{column}: SCSS error: {first} (bundle {bundle!r})"
-    return f"bundle {bundle!r}: SCSS error at line {line}: {first}"
+    name, line = _sheet_at_line(source, int(ours[0]), sheets)
+    column = f":{ours[1]}" if ours[1] else ""
+    inner = places[0]
+    where = "" if inner is ours else f" (in {inner[2].strip()} line {inner[0]})"
+    return f"{name}:{line}{column}: SCSS error: {first}{where} (bundle {bundle!r})"
+
+
+def odoo_compile_error(message: str, bundle: str, sheets: Sequence[Stylesheet]) -> str:
+    """A preprocessor error as Odoo words it: the compiler output and the bundle's inputs."""
+    text = message.split("Load paths")[0].replace("  Use --trace for backtrace.", "")
+    text += f"This error occurred while compiling the bundle '{bundle}' containing:"
+    return text + "".join(f"\n    - {s.url or '<inline sass>'}" for s in sheets if s.kind in PREPROCESSED)
 
 
 def compile_scss(source: str, include_dir: Path | None) -> str:
@@ -152,79 +200,128 @@ def compile_scss(source: str, include_dir: Path | None) -> str:
     return str(sass.compile(string=source, include_paths=paths, output_style="expanded", precision=8))
 
 
-def _run(command: list[str], source: str, what: str) -> str:
+class _ToolFailed(Exception):
+    """An external command failed; `output` is what Odoo reports for it."""
+
+    def __init__(self, output: str) -> None:
+        super().__init__(output)
+        self.output = output
+
+    @property
+    def first_line(self) -> str:
+        text = self.output.strip()
+        return text.splitlines()[0] if text else "failed"
+
+
+def _run(command: Sequence[str], source: str, *, report_stdout: bool = True) -> str:
+    """Pipe source through the command. Odoo reports a preprocessor's stdout and stderr, but
+    only rtlcss' stderr, or the exit code when there is nothing to report."""
     try:
         done = subprocess.run(command, input=source.encode(), capture_output=True, check=False)
     except OSError as exc:
-        raise CompilationError(f"cannot run {command[0]}: {exc.strerror}") from None
+        raise _ToolFailed(f"Could not execute command {command[0]!r} ({exc.strerror})") from None
     if done.returncode:
-        detail = (done.stdout + done.stderr).decode(errors="replace").strip()
-        raise CompilationError(f"{what} failed: {detail or f'exit code {done.returncode}'}")
+        detail = ((done.stdout if report_stdout else b"") + done.stderr).decode(errors="replace")
+        raise _ToolFailed(detail or f"Process exited with return code {done.returncode}\n")
     return done.stdout.decode("utf-8")
+
+
+_SASS_COMMAND = (
+    "sass",
+    "--stdin",
+    "-t",
+    "compressed",
+    "--unix-newlines",
+    "--compass",
+    "-r",
+    "bootstrap-sass",
+)
 
 
 def _compile_kind(
     kind: str,
-    sheets: Sequence[Stylesheet],
+    of_kind: Sequence[Stylesheet],
+    all_sheets: Sequence[Stylesheet],
     bundle: str,
-    bootstrap: Path | None,
-    lessc: str,
-    errors: list[str],
+    options: ToolOptions,
+    errors: list[CssError],
 ) -> str:
-    source = "\n".join(_marked_source(s) for s in sheets)
-    source = sanitize_imports(source, errors)
+    """Compile all stylesheets of one preprocessor; '' (and an error) when that fails."""
+    marked = "\n".join(_marked_source(s) for s in of_kind)
+    forbidden: list[tuple[str, int]] = []
+    source = sanitize_imports(marked, forbidden)
+    for ref, line in forbidden:
+        name, file_line = _sheet_at_line(marked, line, of_kind)
+        text = FORBIDDEN_IMPORT.format(ref=ref)
+        errors.append(CssError(f"{name}:{file_line}: {text} (bundle {bundle!r})", text))
+    command = {"less": (options.lessc_command, "-", "--no-js", "--no-color"), "sass": _SASS_COMMAND}.get(kind)
     try:
-        if kind == "scss":
-            compiled = compile_scss(source, bootstrap)
-        elif kind == "less":
-            if not shutil.which(lessc):
-                raise CompilationError(
-                    f"bundle {bundle!r} has LESS files ({sheets[0].url}) but lessc is not installed"
-                    " (npm install -g less)"
+        if command is None:
+            compiled = compile_scss(source, options.bootstrap_scss_dir)
+        elif shutil.which(command[0]) is None:
+            install = "npm install -g less" if kind == "less" else "gem install sass"
+            errors.append(
+                CssError(
+                    f"bundle {bundle!r} has {kind.upper()} files ({of_kind[0].url}) but {command[0]!r}"
+                    f" is not installed ({install})",
+                    odoo_compile_error(f"Could not execute command {command[0]!r}", bundle, all_sheets),
                 )
-            compiled = _run([lessc, "-", "--no-js", "--no-color"], source, "lessc")
-        else:
-            if not shutil.which("sass"):
-                raise CompilationError(
-                    f"bundle {bundle!r} has SASS files ({sheets[0].url}) but the sass command is"
-                    " not installed"
-                )
-            compiled = _run(
-                [
-                    "sass",
-                    "--stdin",
-                    "-t",
-                    "compressed",
-                    "--unix-newlines",
-                    "--compass",
-                    "-r",
-                    "bootstrap-sass",
-                ],
-                source,
-                "sass",
             )
+            return ""
+        else:
+            compiled = _run(command, source)
     except sass.CompileError as exc:
-        raise CompilationError(_scss_error(str(exc), source, sheets, bundle)) from None
+        message = str(exc.args[0] if exc.args else exc)
+        errors.append(
+            CssError(
+                scss_error_message(message, source, of_kind, bundle),
+                odoo_compile_error(message, bundle, all_sheets),
+            )
+        )
+        return ""
+    except _ToolFailed as exc:
+        errors.append(
+            CssError(
+                f"bundle {bundle!r}: {command[0] if command else kind} failed: {exc.first_line}",
+                odoo_compile_error(exc.output, bundle, all_sheets),
+            )
+        )
+        return ""
     return add_vendor_prefixes(compiled.strip())
 
 
-def run_rtlcss(source: str, config: Path | None, command: str = "rtlcss") -> str:
-    """Flip the CSS for right-to-left languages with the rtlcss command."""
-    if not shutil.which(command):
+def run_rtlcss(source: str, bundle: str, options: ToolOptions, errors: list[CssError]) -> str:
+    """Flip the CSS for right-to-left languages with the rtlcss command.
+
+    Odoo leaves the CSS unflipped when rtlcss is missing; a tool asked for RTL output refuses.
+    """
+    command = options.rtlcss_command
+    if shutil.which(command) is None:
         raise CompilationError(
-            "right-to-left CSS needs the rtlcss command: install it with `npm install -g rtlcss`"
+            f"bundle {bundle!r}: right-to-left CSS needs the rtlcss command ({command!r} not found);"
+            f" {RTLCSS_HINT}"
         )
-    args = [command, *(["-c", str(config)] if config else []), "-"]
-    result = _run(args, source, "rtlcss")
-    if source and not result:
-        raise CompilationError("rtlcss returned nothing")
+    args = [command, *(["-c", str(options.rtlcss_config)] if options.rtlcss_config else []), "-"]
+    try:
+        result = _run(args, source, report_stdout=False)
+        if source and not result:
+            raise _ToolFailed("rtlcss: error processing payload\n")
+    except _ToolFailed as exc:
+        text = exc.output.split("Load paths")[0].replace("  Use --trace for backtrace.", "")
+        errors.append(
+            CssError(
+                f"bundle {bundle!r}: rtlcss failed: {exc.first_line}",
+                f"{text}This error occurred while compiling the bundle '{bundle}' containing:",
+            )
+        )
+        return ""
     return result.strip()
 
 
 @dataclass
 class CompiledStylesheets:
     sheets: list[Stylesheet]
-    errors: list[str]
+    errors: list[CssError]
 
 
 def compile_stylesheets(
@@ -232,22 +329,24 @@ def compile_stylesheets(
     sheets: list[Stylesheet],
     *,
     rtl: bool,
-    bootstrap: Path | None,
-    rtlcss_config: Path | None,
-    rtlcss_command: str = "rtlcss",
-    lessc_command: str = "lessc",
+    options: ToolOptions,
+    errors: list[CssError] | None = None,
 ) -> CompiledStylesheets:
-    """Compile preprocessed kinds in the order sass, scss, less; split back per file."""
-    errors: list[str] = []
-    compiled = ""
+    """Compile preprocessed kinds in the order sass, scss, less; flip (RTL); split back per file.
+
+    `errors` may already hold problems found while reading; new ones are appended to it.
+    """
+    errors = [] if errors is None else errors
+    parts = []
     for kind in PREPROCESSED:
         of_kind = [s for s in sheets if s.kind == kind]
         if of_kind:
-            compiled += _compile_kind(kind, of_kind, bundle, bootstrap, lessc_command, errors)
+            parts.append(_compile_kind(kind, of_kind, sheets, bundle, options, errors))
+    compiled = "".join(parts)
     if rtl:
         plain = [s for s in sheets if s.kind == "css"]
         compiled += "\n".join(_marked_source(s) for s in plain)
-        compiled = run_rtlcss(compiled, rtlcss_config, rtlcss_command)
+        compiled = run_rtlcss(compiled, bundle, options, errors)
     fragments = _MARKER.split(compiled)
     at_rules = fragments.pop(0)
     result = list(sheets)
@@ -255,8 +354,13 @@ def compile_stylesheets(
         result.insert(0, Stylesheet(url=None, kind="css", source=at_rules))
     by_marker = {s.marker: s for s in sheets}
     for marker, text in zip(fragments[::2], fragments[1::2], strict=True):
-        if marker in by_marker:
-            by_marker[marker].content = text
+        if marker not in by_marker:
+            # Odoo fails the same way on a `/*! hex */` comment it did not write.
+            raise CompilationError(
+                f"bundle {bundle!r}: the comment '/*! {marker} */' in a stylesheet looks like a"
+                " bundle marker; reword it"
+            )
+        by_marker[marker].content = text
     return CompiledStylesheets(result, errors)
 
 
