@@ -449,7 +449,10 @@ def _add_to_manifest(db: OdooTestDb, addon: str, bundle: str, command: str) -> N
             "bundle 'web.assets_backend': web/static/src/missing.js is neither a file under an"
             " addon's static/ directory nor an attachment",
         ),
-        ('("include", "web.assets_web")', "Circular assets bundle declaration: web.assets_web > web.assets_backend > web.assets_web"),
+        (
+            '("include", "web.assets_web")',
+            "Circular assets bundle declaration: web.assets_web > web.assets_backend > web.assets_web",
+        ),
         ('"demo_uninstalled/static/src/never.js"', "Unallowed to fetch files from addon demo_uninstalled"),
     ],
 )
