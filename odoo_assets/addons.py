@@ -95,6 +95,14 @@ def read_manifest(path: Path) -> dict[str, Any]:
         raise AddonError(f"broken manifest {path}: nested too deeply") from None
     data = dict(manifest.manifest_dict)
     _check_manifest(path, data)
+    assets = data.get("assets")
+    if assets:
+        # Odoo accepts a set of paths (some core manifests use one) and iterates it in hash
+        # order, which varies between processes; sorted is as valid and reproducible.
+        data["assets"] = {
+            bundle: sorted(commands) if isinstance(commands, (set, frozenset)) else commands
+            for bundle, commands in assets.items()
+        }
     return data
 
 
@@ -107,7 +115,7 @@ def _check_manifest(path: Path, data: Mapping[str, Any]) -> None:
     if not isinstance(assets, dict):
         raise AddonError(f"broken manifest {path}: 'assets' must be a dict of bundle name to list")
     for bundle, commands in assets.items():
-        if not isinstance(bundle, str) or not isinstance(commands, (list, tuple)):
+        if not isinstance(bundle, str) or not isinstance(commands, (list, tuple, set, frozenset)):
             raise AddonError(f"broken manifest {path}: assets of bundle {bundle!r} must be a list")
     sequence = data.get("sequence", 100)
     try:

@@ -358,3 +358,13 @@ def test_deep_dependency_chains(tmp_path: Path) -> None:
     manifests = {f"m{i:04d}": {"depends": [f"m{i + 1:04d}"] if i + 1 < count else []} for i in range(count)}
     result = order(tmp_path, manifests)
     assert result == tuple(f"m{i:04d}" for i in reversed(range(count)))
+
+
+def test_assets_given_as_a_set_are_accepted(tmp_path: Path) -> None:
+    addon = tmp_path / "live"
+    addon.mkdir()
+    (addon / "__manifest__.py").write_text(
+        "{'assets': {'web.assets_backend': {'live/static/src/b/*', 'live/static/src/a/*'}}}"
+    )
+    manifest = read_manifest(addon / "__manifest__.py")
+    assert manifest["assets"] == {"web.assets_backend": ["live/static/src/a/*", "live/static/src/b/*"]}
