@@ -12,7 +12,9 @@ import time
 from pathlib import Path
 
 import psycopg
+import pytest
 
+from odoo_assets.errors import StorageError
 from odoo_assets.storage import attachments as att
 from odoo_assets.storage.filestore import Filestore, collect_garbage
 from odoo_assets.versions import attachment_url
@@ -49,7 +51,9 @@ def test_damaged_blob_is_reported_and_replaced(tmp_path: Path) -> None:
     store.path_for(fname).write_bytes(b"garbage")
     assert store.blob_status(fname, SHA) == "corrupt"
     assert store.blob_status("ab/" + "0" * 40, SHA) == "missing"
-    store.write_blob(CONTENT)
+    with pytest.raises(StorageError, match="collides with an existing file"):
+        store.write_blob(CONTENT)
+    store.write_blob(CONTENT, replace_damaged=True)
     assert store.read_blob(fname) == CONTENT
 
 

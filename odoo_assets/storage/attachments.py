@@ -1,4 +1,7 @@
-"""Bundle rows of ir_attachment, written and cleaned exactly as Odoo 17 writes and cleans them."""
+"""Bundle rows of ir_attachment, written, found and cleaned as Odoo 17 writes, finds and cleans them.
+
+Nothing here commits: every function works in the caller's transaction.
+"""
 
 from __future__ import annotations
 
@@ -7,33 +10,55 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 from psycopg.rows import class_row
 
-from odoo_assets.storage.filestore import Filestore
+from odoo_assets.storage.database import has_column
+from odoo_assets.storage.filestore import Filestore, storage_location
 
 Conn = psycopg.Connection[Any]
+
+__all__ = [
+    "ANY_UNIQUE",
+    "BUNDLE_URL_LIKE",
+    "SUPERUSER_ID",
+    "BundleAttachment",
+    "BundleUrl",
+    "any_version_pattern",
+    "bundle_lock",
+    "clean_other_versions",
+    "company_of_superuser",
+    "delete_attachments",
+    "find_bundle_attachments",
+    "index_content",
+    "insert_bundle_attachment",
+    "list_bundle_attachments",
+    "parse_bundle_url",
+    "read_db_datas",
+    "signal_assets_changed",
+    "storage_location",
+    "try_bundle_lock",
+]
 
 SUPERUSER_ID = 1
 ANY_UNIQUE = "_______"
 BUNDLE_URL_LIKE = "/web/assets/%"
+CSS_EXTENSIONS = ("css", "min.css", "css.map")
 # /web/assets/[<website>/]<unique>/<bundle>[.rtl].<ext>
 _BUNDLE_URL = re.compile(
-    r"^/web/assets/(?:(?P<website>\d+)/)?(?P<unique>[^/]{7})/"
-    r"(?P<bundle>[^/]+?)(?P<rtl>\.rtl)?\.(?P<ext>min\.js|min\.css|js\.map|css\.map|js|css)$"
+    r"^/web/assets/(?:(?P<website>[1-9]\d*)/)?(?P<unique>[^/]{7})/"
+    r"(?P<name>[^/.][^/]*?)\.(?P<ext>min\.js|min\.css|js\.map|css\.map|js|css)$"
 )
 _PRINTABLE_RUNS = re.compile(rb"[\x20-\x7E]{4,}")
-
-_ROW_COLUMNS = (
-    "id, name, url, store_fname, checksum, file_size, mimetype, create_date, write_date,"
-    " db_datas IS NOT NULL AS has_db_datas"
-)
+_NOW = "(now() at time zone 'UTC')"
 
 
 @dataclass(frozen=True)
 class BundleAttachment:
+    """The columns of a bundle row the tool works with (db_datas only as a flag)."""
+
     id: int
     name: str
     url: str | None
@@ -41,13 +66,13 @@ class BundleAttachment:
     checksum: str | None
     file_size: int | None
     mimetype: str | None
+    website_id: int | None
     create_date: datetime | None
     write_date: datetime | None
     has_db_datas: bool
 
 
-@dataclass(frozen=True)
-class BundleUrl:
+class BundleUrl(NamedTuple):
     website_id: int | None
     unique: str
     bundle: str
@@ -56,22 +81,23 @@ class BundleUrl:
 
 
 def parse_bundle_url(url: str) -> BundleUrl | None:
-    """Split a 17/18 bundle URL; None for anything else (debug links, other files)."""
+    """Split a 17/18 bundle attachment URL; None for anything else (debug links, 16 URLs...)."""
     match = _BUNDLE_URL.match(url)
     if not match:
         return None
+    bundle, ext = match["name"], match["ext"]
+    # Only stylesheet names carry the direction; `.rtl` before `.min.js` is part of the name.
+    rtl = ext in CSS_EXTENSIONS and bundle.endswith(".rtl")
+    if rtl:
+        bundle = bundle[: -len(".rtl")]
+    if not bundle:
+        return None
     website = match["website"]
-    return BundleUrl(
-        website_id=int(website) if website else None,
-        unique=match["unique"],
-        bundle=match["bundle"],
-        ext=match["ext"],
-        rtl=bool(match["rtl"]),
-    )
+    return BundleUrl(int(website) if website else None, match["unique"], bundle, ext, rtl)
 
 
 def any_version_pattern(url: str) -> str:
-    """The LIKE pattern matching every version of the same bundle URL."""
+    """The LIKE pattern matching every version of the same bundle URL (same website, direction)."""
     parsed = parse_bundle_url(url)
     if parsed is None:
         return url
@@ -80,28 +106,39 @@ def any_version_pattern(url: str) -> str:
     return f"{prefix}/{ANY_UNIQUE}/{parsed.bundle}{rtl}.{parsed.ext}"
 
 
-@functools.lru_cache(maxsize=32)  # website variants of one bundle share their content
+@functools.lru_cache(maxsize=16)  # website variants of one bundle share their content
+def _printable_runs(content: bytes) -> str:
+    return "\n".join(run.decode("ascii") for run in _PRINTABLE_RUNS.findall(content))
+
+
 def index_content(content: bytes, mimetype: str) -> str:
-    """What Odoo stores in index_content: printable runs for text/*, else the major type."""
+    """What Odoo stores in index_content: runs of >= 4 printable ASCII bytes joined by newlines
+    for text/* mimetypes, else the mimetype's major type."""
     major = mimetype.split("/")[0]
-    if major == "text":
-        return "\n".join(run.decode("ascii") for run in _PRINTABLE_RUNS.findall(content))
-    return major
-
-
-def storage_location(conn: Conn) -> str:
-    """`db` only when ir_attachment.location says exactly that; the filestore otherwise."""
-    with conn.cursor() as cur:
-        cur.execute("SELECT value FROM ir_config_parameter WHERE key = 'ir_attachment.location'")
-        row = cur.fetchone()
-    return "db" if row and row[0] == "db" else "file"
+    return _printable_runs(content) if major == "text" else major
 
 
 def company_of_superuser(conn: Conn) -> int | None:
+    """The company Odoo's superuser environment writes into new rows."""
     with conn.cursor() as cur:
         cur.execute("SELECT company_id FROM res_users WHERE id = %s", (SUPERUSER_ID,))
         row = cur.fetchone()
     return int(row[0]) if row and row[0] is not None else None
+
+
+def _website_column(conn: Conn, known: bool | None) -> bool:
+    return has_column(conn, "ir_attachment", "website_id") if known is None else known
+
+
+def _row_columns(website_column: bool, table: str = "ir_attachment") -> str:
+    website = f"{table}.website_id" if website_column else "NULL::int4"
+    return ", ".join(
+        f"{table}.{column}"
+        for column in ("id", "name", "url", "store_fname", "checksum", "file_size", "mimetype")
+    ) + (
+        f", {website} AS website_id, {table}.create_date, {table}.write_date,"
+        f" {table}.db_datas IS NOT NULL AS has_db_datas"
+    )
 
 
 def insert_bundle_attachment(
@@ -114,43 +151,57 @@ def insert_bundle_attachment(
     mimetype: str,
     location: str,
     company_id: int | None,
+    website_column: bool | None = None,
     series: str = "17.0",
-    website_column: bool = True,
+    replace_damaged: bool = True,
 ) -> BundleAttachment:
-    """Write the blob (or db_datas) and INSERT the row, in the caller's transaction."""
-    checksum = hashlib.sha1(content).hexdigest()
-    store_fname: str | None = None
-    db_datas: bytes | None = None
-    if not content:
-        checksum = None  # type: ignore[assignment]
-    elif location == "db":
-        db_datas = content
-    else:
-        store_fname = filestore.write_blob(content, series).store_fname
+    """Store content (blob + checklist entry, or db_datas) and INSERT the bundle row, with the
+    values Odoo 17 gives a bundle it saves, in the caller's transaction.
+
+    The table lock taken first is the one every writer of ir_attachment takes anyway; it
+    makes Odoo's garbage collector wait for this transaction, so it cannot unlink the blob
+    between its write and the commit of the row naming it. A blob whose bytes no longer
+    match its name is replaced (see Filestore.write_blob).
+    """
+    with conn.cursor() as cur:
+        cur.execute("LOCK TABLE ir_attachment IN ROW EXCLUSIVE MODE")
     values: dict[str, Any] = {
         "name": name,
+        "description": None,
         "res_model": "ir.ui.view",
+        "res_field": None,
         "res_id": 0,
         "company_id": company_id,
         "type": "binary",
         "url": url,
         "public": True,
-        "db_datas": db_datas,
-        "store_fname": store_fname,
-        "file_size": len(content) if content else None,
-        "checksum": checksum,
+        "access_token": None,
+        "db_datas": None,
+        "store_fname": None,
+        # Odoo computes nothing from empty content: these stay NULL.
+        "file_size": None,
+        "checksum": None,
         "mimetype": mimetype,
-        "index_content": index_content(content, mimetype),
+        "index_content": None,
         "create_uid": SUPERUSER_ID,
         "write_uid": SUPERUSER_ID,
     }
+    if content:
+        values["file_size"] = len(content)
+        values["checksum"] = hashlib.sha1(content).hexdigest()
+        values["index_content"] = index_content(content, mimetype)
+        if location == "db":
+            values["db_datas"] = content
+        else:
+            blob = filestore.write_blob(content, series, replace_damaged=replace_damaged)
+            values["store_fname"] = blob.store_fname
     columns = ", ".join(values)
     placeholders = ", ".join(f"%({key})s" for key in values)
-    now = "(now() at time zone 'UTC')"
+    returning = _row_columns(_website_column(conn, website_column))
     with conn.cursor(row_factory=class_row(BundleAttachment)) as cur:
         cur.execute(
             f"INSERT INTO ir_attachment ({columns}, create_date, write_date)"
-            f" VALUES ({placeholders}, {now}, {now}) RETURNING {_ROW_COLUMNS}",
+            f" VALUES ({placeholders}, {_NOW}, {_NOW}) RETURNING {returning}",
             values,
         )
         row = cur.fetchone()
@@ -158,11 +209,15 @@ def insert_bundle_attachment(
     return row
 
 
-def find_bundle_attachments(conn: Conn, url_pattern: str) -> list[BundleAttachment]:
-    """Odoo's lookup: the newest bundle row per name whose url matches the LIKE pattern."""
+def find_bundle_attachments(
+    conn: Conn, url_pattern: str, *, website_column: bool | None = None
+) -> list[BundleAttachment]:
+    """Odoo's `get_attachments` lookup: the newest bundle row per name whose url is LIKE the
+    pattern (an exact URL, or one with ANY_UNIQUE), ordered by name."""
+    columns = _row_columns(_website_column(conn, website_column))
     with conn.cursor(row_factory=class_row(BundleAttachment)) as cur:
         cur.execute(
-            f"SELECT {_ROW_COLUMNS} FROM ir_attachment WHERE id IN ("
+            f"SELECT {columns} FROM ir_attachment WHERE id IN ("
             " SELECT max(id) FROM ir_attachment"
             " WHERE create_uid = %s AND url LIKE %s AND res_model = 'ir.ui.view'"
             " AND res_id = 0 AND public = true GROUP BY name"
@@ -172,11 +227,15 @@ def find_bundle_attachments(conn: Conn, url_pattern: str) -> list[BundleAttachme
         return list(cur.fetchall())
 
 
-def list_bundle_attachments(conn: Conn, like: str = BUNDLE_URL_LIKE) -> list[BundleAttachment]:
-    """Every bundle row by Odoo's own definition (what regenerate_assets_bundles deletes)."""
+def list_bundle_attachments(
+    conn: Conn, like: str = BUNDLE_URL_LIKE, *, website_column: bool | None = None
+) -> list[BundleAttachment]:
+    """Every bundle row by Odoo's own definition (what `regenerate_assets_bundles` deletes),
+    ordered by url then id."""
+    columns = _row_columns(_website_column(conn, website_column))
     with conn.cursor(row_factory=class_row(BundleAttachment)) as cur:
         cur.execute(
-            f"SELECT {_ROW_COLUMNS} FROM ir_attachment"
+            f"SELECT {columns} FROM ir_attachment"
             " WHERE public = true AND url LIKE %s AND res_model = 'ir.ui.view'"
             " AND res_id = 0 AND create_uid = %s AND res_field IS NULL ORDER BY url, id",
             (like, SUPERUSER_ID),
@@ -191,67 +250,86 @@ def read_db_datas(conn: Conn, attachment_id: int) -> bytes | None:
     return bytes(row[0]) if row and row[0] is not None else None
 
 
-def _delete(conn: Conn, filestore: Filestore, where: str, params: tuple[Any, ...]) -> list[BundleAttachment]:
-    """Delete rows not locked by another transaction; their blobs go to the checklist."""
+def _unlink(conn: Conn, filestore: Filestore, where: str, params: tuple[Any, ...]) -> list[BundleAttachment]:
+    """Odoo's `_unlink_attachments`: find the rows, delete those no other transaction holds
+    (SKIP LOCKED), and put the blob of every row found on the checklist — the collector keeps
+    whatever is still referenced. Returns the deleted rows, by id."""
+    website_column = _website_column(conn, None)
     with conn.cursor(row_factory=class_row(BundleAttachment)) as cur:
+        cur.execute(f"SELECT {_row_columns(website_column)} FROM ir_attachment WHERE {where}", params)
+        found = list(cur.fetchall())
+        if not found:
+            return []
         cur.execute(
-            f"DELETE FROM ir_attachment WHERE id IN ("
-            f" SELECT id FROM ir_attachment WHERE {where} FOR NO KEY UPDATE SKIP LOCKED"
-            f") RETURNING {_ROW_COLUMNS}",
-            params,
+            "DELETE FROM ir_attachment WHERE id IN ("
+            " SELECT id FROM ir_attachment WHERE id = ANY(%s) FOR NO KEY UPDATE SKIP LOCKED"
+            f") RETURNING {_row_columns(website_column)}",
+            ([row.id for row in found],),
         )
-        deleted = list(cur.fetchall())
-    for row in deleted:
-        if row.store_fname:
-            filestore.mark_for_gc(row.store_fname)
+        deleted = sorted(cur.fetchall(), key=lambda row: row.id)
+    for store_fname in sorted({row.store_fname for row in found if row.store_fname}):
+        filestore.mark_for_gc(store_fname)
     return deleted
 
 
 def clean_other_versions(
     conn: Conn, filestore: Filestore, pattern: str, keep_url: str, keep_id: int | None = None
 ) -> list[BundleAttachment]:
-    """Remove the other versions of one bundle URL, as Odoo does after saving a bundle; with
-    keep_id, earlier rows of the kept URL itself go too (a forced rebuild replaces them)."""
+    """Odoo's `_clean_attachments` after saving a bundle: remove the public rows whose url is
+    LIKE pattern (the saved URL with ANY_UNIQUE) other than keep_url.
+
+    With keep_id, earlier rows of keep_url itself go too (a forced rebuild replaces them).
+    """
     params: tuple[object, ...]
     if keep_id is None:
         where, params = "url LIKE %s AND url != %s", (pattern, keep_url)
     else:
-        where, params = "url LIKE %s AND id != %s", (pattern, keep_id)
-    return _delete(conn, filestore, f"{where} AND public = true AND res_field IS NULL", params)
+        where, params = "url LIKE %s AND (url != %s OR id < %s)", (pattern, keep_url, keep_id)
+    return _unlink(conn, filestore, f"{where} AND public = true AND res_field IS NULL", params)
 
 
 def delete_attachments(conn: Conn, filestore: Filestore, ids: list[int]) -> list[BundleAttachment]:
-    """Remove bundle rows by id; only rows that are bundle rows by Odoo's definition."""
-    return _delete(
+    """Remove rows by id, but only rows that are bundle rows by Odoo's definition."""
+    return _unlink(
         conn,
         filestore,
         "id = ANY(%s) AND public = true AND url LIKE %s AND res_model = 'ir.ui.view'"
-        " AND res_id = 0 AND create_uid = %s",
-        (ids, BUNDLE_URL_LIKE, SUPERUSER_ID),
+        " AND res_id = 0 AND create_uid = %s AND res_field IS NULL",
+        (list(ids), BUNDLE_URL_LIKE, SUPERUSER_ID),
     )
 
 
-def signal_assets_changed(conn: Conn, series: str) -> int:
-    """Bump the sequence workers poll, so they drop cached paths, mtimes and links."""
+def signal_assets_changed(conn: Conn, series: str) -> int | None:
+    """Bump the sequence Odoo workers poll, so they drop cached paths, mtimes and links.
+
+    None when the sequence does not exist: no server has loaded this database since it was
+    created or restored, so no worker holds a cache to drop.
+    """
     sequence = "base_cache_signaling" if series == "16.0" else "base_cache_signaling_assets"
     with conn.cursor() as cur:
-        cur.execute(f"SELECT nextval('{sequence}')")
+        cur.execute("SELECT to_regclass(%s) IS NOT NULL", (sequence,))
+        exists = cur.fetchone()
+        if not exists or not exists[0]:
+            return None
+        cur.execute("SELECT nextval(%s)", (sequence,))
         row = cur.fetchone()
     assert row is not None
     return int(row[0])
 
 
 def _lock_key(key: str) -> int:
+    """A stable signed 64-bit key: the first 8 bytes of the key's SHA-1."""
     return int.from_bytes(hashlib.sha1(key.encode()).digest()[:8], "big", signed=True)
 
 
 def bundle_lock(conn: Conn, key: str) -> None:
-    """A transaction-scoped advisory lock per bundle URL: one writer at a time."""
+    """Wait for the transaction-scoped advisory lock of key (a bundle URL): one writer at a time."""
     with conn.cursor() as cur:
         cur.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_key(key),))
 
 
 def try_bundle_lock(conn: Conn, key: str) -> bool:
+    """Take the advisory lock of key if free; False when another transaction holds it."""
     with conn.cursor() as cur:
         cur.execute("SELECT pg_try_advisory_xact_lock(%s)", (_lock_key(key),))
         row = cur.fetchone()
