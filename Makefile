@@ -6,14 +6,24 @@ BIN := $(VENV)/bin
 DEMO := .demo
 DEMO_DB := odoo_demo
 PG_BINDIR := $(shell pg_config --bindir 2>/dev/null)
+AS_ROOT_WITH_APT := [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null
 
-.PHONY: demo demo-stop test lint bench clean postgres
+.PHONY: venv postgres demo demo-stop test lint bench clean
 
+# Re-installed only when pyproject.toml changes. Debian ships venv support separately.
 $(BIN)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+		if $(AS_ROOT_WITH_APT); then \
+			echo "installing Python venv support (apt-get install python3-venv)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null \
+				&& $(PYTHON) -m venv $(VENV); \
+		else \
+			echo "cannot create $(VENV): install Python venv support (Debian/Ubuntu: sudo apt-get install python3-venv)"; \
+			exit 2; \
+		fi; }
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
-	touch $@
+	@touch $@
 
 venv: $(BIN)/.installed
 
@@ -22,7 +32,7 @@ venv: $(BIN)/.installed
 postgres: venv
 	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || [ -x "$(PG_BINDIR)/initdb" ]; then \
 		exit 0; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	elif $(AS_ROOT_WITH_APT); then \
 		echo "installing PostgreSQL server (apt-get install postgresql)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	else \
@@ -32,22 +42,25 @@ postgres: venv
 			echo "tests at a server with ODOO_ASSETS_TEST_PG='host=... user=...'"; exit 2; }; \
 	fi
 
+# A managed cluster under .demo/pg, the fixture database recreated (with an empty filestore,
+# as a new database has), then the main commands.
 demo: postgres
 	@mkdir -p $(DEMO)
 	@port=$$($(BIN)/python -m tests.pgcluster start --dir $(CURDIR)/$(DEMO)/pg) && \
+	rm -rf $(DEMO)/data/filestore/$(DEMO_DB) && \
 	$(BIN)/python -m tests.pgcluster createdb --dir $(CURDIR)/$(DEMO)/pg --db $(DEMO_DB) && \
 	printf '[options]\naddons_path = %s,%s\ndata_dir = %s\ndb_host = 127.0.0.1\ndb_port = %s\ndb_user = postgres\ndb_name = $(DEMO_DB)\n' \
 		"$(CURDIR)/fixtures/odoo/addons" "$(CURDIR)/fixtures/addons" "$(CURDIR)/$(DEMO)/data" "$$port" > $(DEMO)/odoo.conf && \
 	echo "database $(DEMO_DB) on 127.0.0.1:$$port, config $(DEMO)/odoo.conf" && \
-	echo "+ odoo-assets -c $(DEMO)/odoo.conf bundle build" && \
-	$(BIN)/odoo-assets -c $(DEMO)/odoo.conf bundle build && \
-	echo "+ odoo-assets -c $(DEMO)/odoo.conf bundle list" && \
-	$(BIN)/odoo-assets -c $(DEMO)/odoo.conf bundle list && \
-	echo "+ odoo-assets -c $(DEMO)/odoo.conf bundle check" && \
-	$(BIN)/odoo-assets -c $(DEMO)/odoo.conf bundle check
+	echo "+ odoo-assets -c $(DEMO)/odoo.conf -d $(DEMO_DB) bundle build" && \
+	$(BIN)/odoo-assets -c $(DEMO)/odoo.conf -d $(DEMO_DB) bundle build && \
+	echo "+ odoo-assets -c $(DEMO)/odoo.conf -d $(DEMO_DB) bundle list" && \
+	$(BIN)/odoo-assets -c $(DEMO)/odoo.conf -d $(DEMO_DB) bundle list && \
+	echo "+ odoo-assets -c $(DEMO)/odoo.conf -d $(DEMO_DB) bundle check" && \
+	$(BIN)/odoo-assets -c $(DEMO)/odoo.conf -d $(DEMO_DB) bundle check
 
 demo-stop:
-	-$(BIN)/python -m tests.pgcluster stop --dir $(CURDIR)/$(DEMO)/pg
+	@if [ -x $(BIN)/python ]; then $(BIN)/python -m tests.pgcluster stop --dir $(CURDIR)/$(DEMO)/pg; fi
 
 test: postgres
 	$(BIN)/python -m pytest -q

