@@ -1,8 +1,9 @@
-"""Golden outputs of the fixture bundles: every byte of min, debug, map and RTL files.
+"""Golden outputs of whole pipeline runs: resolution with the database's ir.asset rows,
+website and theme filtering, DB-backed files, then compilation.
 
-The compiler reproduced a real Odoo 17 server's files byte for byte (see README); these files
-pin that output on the fixtures. Regenerate with ODOO_ASSETS_UPDATE_GOLDEN=1 after an
-intended change, and read the diff.
+The compile-level goldens (tests/golden, hand-listed inputs) pin web.assets_web's min, debug,
+map and RTL files; these pin what depends on the database and the website. Regenerate with
+ODOO_ASSETS_UPDATE_GOLDEN=1 after an intended change, and read the diff.
 """
 
 from __future__ import annotations
@@ -20,14 +21,14 @@ EXPECTED = Path(__file__).resolve().parent / "expected"
 UPDATE = os.environ.get("ODOO_ASSETS_UPDATE_GOLDEN") == "1"
 
 CASES = [
-    ("web.assets_web", "js", None, False, False),
-    ("web.assets_web", "css", None, False, False),
-    ("web.assets_web", "js", None, False, True),
-    ("web.assets_web", "css", None, False, True),
+    # website 1: its theme, its own ir.asset row and its /_custom/ attachment
     ("web.assets_frontend", "css", 1, False, False),
+    # website 2: the other theme and a key-overridden ir.asset row
     ("web.assets_frontend_lazy", "js", 2, False, False),
+    # prepend into a bundle that another addon's bundle includes
     ("demo_shop.assets_shop", "js", None, False, False),
-    ("web.assets_web", "css", None, True, False),
+    # ir.asset rows before (prepend, sequence 1) and after (after, sequence 30) the manifests
+    ("web.assets_web", "js", None, False, False),
 ]
 
 
