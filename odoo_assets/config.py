@@ -9,7 +9,7 @@ from __future__ import annotations
 import configparser
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from odoo_assets.errors import ConfigError
@@ -200,8 +200,3 @@ def load_settings(
         db_password=password,
         server_wide_modules=server_wide,
     )
-
-
-def with_databases(settings: Settings, databases: tuple[str, ...]) -> Settings:
-    """A copy of settings aimed at other databases."""
-    return replace(settings, databases=databases)

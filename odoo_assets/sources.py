@@ -12,12 +12,9 @@ from pathlib import Path
 
 from odoo_assets.compilation import SourceAsset
 from odoo_assets.errors import ResolutionError
-from odoo_assets.resolution import BundleEntry
+from odoo_assets.resolution import ASSET_EXTENSIONS, BundleEntry
 from odoo_assets.storage.database import StoredFile
 from odoo_assets.storage.filestore import Filestore
-
-# Extensions Odoo's file_open accepts for asset files.
-ASSET_EXTENSIONS = (".js", ".css", ".scss", ".sass", ".less", ".xml")
 
 StoredFileLookup = Callable[[str], StoredFile | None]
 
@@ -39,7 +36,7 @@ def read_file_entry(entry: BundleEntry, addons_paths: Sequence[Path]) -> SourceA
     """
     assert entry.filename is not None
     path = Path(entry.filename)
-    if path.suffix not in ASSET_EXTENSIONS or not _inside(path, addons_paths):
+    if path.suffix[1:] not in ASSET_EXTENSIONS or not _inside(path, addons_paths):
         raise ResolutionError(
             f"bundle {entry.bundle!r}: {entry.url} is outside the addons paths or not an asset"
         )

@@ -22,6 +22,8 @@ TEMPLATE_EXTENSIONS = ("xml",)
 STYLESHEET_EXTENSIONS = ("css", "scss", "sass", "less")
 BUNDLE_EXTENSIONS = ("min.js", "min.css", "js", "css", "js.map", "css.map")
 CSS_BUNDLE_EXTENSIONS = ("css", "min.css", "css.map")
+# Seven LIKE wildcards: any version in a bundle URL pattern.
+ANY_UNIQUE = "_______"
 UNKNOWN_MTIME = "-1"
 
 

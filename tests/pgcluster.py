@@ -242,11 +242,6 @@ def create_database(
             conn.commit()
 
 
-def clone_database(cluster: Cluster, template: str, name: str) -> None:
-    """(Re)create `name` as a copy of `template` (nobody may be connected to the template)."""
-    create_database(cluster, name, template=template)
-
-
 def create_fixture_database(cluster: Cluster, name: str, *, bare: bool = False) -> None:
     """A database holding the Odoo 17 DDL and the fixture data (or the bare minimum)."""
     files = (SCHEMA_SQL, BARE_SQL) if bare else (SCHEMA_SQL, BARE_SQL, DATA_SQL)

@@ -39,7 +39,6 @@ from odoo_assets.operations.maintenance import (
     select_for_purge,
 )
 from odoo_assets.operations.workspace import (
-    ANY_UNIQUE,
     BACKEND_TARGETS,
     FRONTEND_TARGETS,
     Progress,
@@ -52,6 +51,7 @@ from odoo_assets.operations.workspace import (
     row_status,
     variant_url,
 )
+from odoo_assets.versions import ANY_UNIQUE
 
 __all__ = [
     "ANY_UNIQUE",

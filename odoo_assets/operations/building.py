@@ -13,10 +13,8 @@ from odoo_assets.compilation import CompiledFile, CompileOptions, SourceAsset, c
 from odoo_assets.compilation.cache import CompileCache, compilation_key
 from odoo_assets.errors import CompilationError, OdooAssetsError
 from odoo_assets.operations.workspace import (
-    ANY_UNIQUE,
     BACKEND_TARGETS,
     FRONTEND_TARGETS,
-    AssetType,
     Progress,
     Variant,
     Workspace,
@@ -27,7 +25,7 @@ from odoo_assets.operations.workspace import (
     variant_url,
 )
 from odoo_assets.storage import attachments as att
-from odoo_assets.versions import bundle_version
+from odoo_assets.versions import ANY_UNIQUE, AssetType, bundle_version
 
 
 @dataclass(frozen=True)

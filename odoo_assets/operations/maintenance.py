@@ -17,7 +17,6 @@ from odoo_assets.operations.building import (
     run_variants,
 )
 from odoo_assets.operations.workspace import (
-    AssetType,
     Progress,
     Variant,
     Workspace,
@@ -28,6 +27,7 @@ from odoo_assets.operations.workspace import (
     variant_url,
 )
 from odoo_assets.storage import attachments as att
+from odoo_assets.versions import AssetType
 
 
 @dataclass

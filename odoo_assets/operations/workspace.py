@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from odoo_assets import sources
 from odoo_assets.addons import (
@@ -35,14 +35,17 @@ from odoo_assets.storage import attachments as att
 from odoo_assets.storage import database
 from odoo_assets.storage.database import OdooDatabase, StoredFile, Website
 from odoo_assets.storage.filestore import Filestore
-from odoo_assets.versions import attachment_url, bundle_version
+from odoo_assets.versions import (
+    JS_EXTENSIONS,
+    STYLESHEET_EXTENSIONS,
+    TEMPLATE_EXTENSIONS,
+    AssetType,
+    attachment_url,
+    bundle_version,
+)
 
 log = logging.getLogger("odoo_assets")
 
-AssetType = Literal["js", "css"]
-ANY_UNIQUE = "_______"
-JS_EXTENSIONS = ("js", "xml")
-CSS_EXTENSIONS = ("css", "scss", "sass", "less")
 
 # What Odoo 17 pages load (t-call-assets in web and website templates), per asset type.
 BACKEND_TARGETS: tuple[tuple[str, AssetType], ...] = (
@@ -251,7 +254,7 @@ class Variant:
 
 
 def entries_of_type(resolved: ResolvedBundle, asset_type: AssetType) -> list[BundleEntry]:
-    wanted = JS_EXTENSIONS if asset_type == "js" else CSS_EXTENSIONS
+    wanted = JS_EXTENSIONS + TEMPLATE_EXTENSIONS if asset_type == "js" else STYLESHEET_EXTENSIONS
     return [entry for entry in resolved.entries if entry.extension in wanted]
 
 

@@ -12,13 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-import psycopg
 from psycopg.rows import class_row
 
-from odoo_assets.storage.database import has_column
+from odoo_assets.storage.database import Conn, has_column
 from odoo_assets.storage.filestore import Filestore, storage_location
-
-Conn = psycopg.Connection[Any]
+from odoo_assets.versions import ANY_UNIQUE, CSS_BUNDLE_EXTENSIONS
 
 __all__ = [
     "ANY_UNIQUE",
@@ -43,9 +41,7 @@ __all__ = [
 ]
 
 SUPERUSER_ID = 1
-ANY_UNIQUE = "_______"
 BUNDLE_URL_LIKE = "/web/assets/%"
-CSS_EXTENSIONS = ("css", "min.css", "css.map")
 # /web/assets/[<website>/]<unique>/<bundle>[.rtl].<ext>
 _BUNDLE_URL = re.compile(
     r"^/web/assets/(?:(?P<website>[1-9]\d*)/)?(?P<unique>[^/]{7})/"
@@ -87,7 +83,7 @@ def parse_bundle_url(url: str) -> BundleUrl | None:
         return None
     bundle, ext = match["name"], match["ext"]
     # Only stylesheet names carry the direction; `.rtl` before `.min.js` is part of the name.
-    rtl = ext in CSS_EXTENSIONS and bundle.endswith(".rtl")
+    rtl = ext in CSS_BUNDLE_EXTENSIONS and bundle.endswith(".rtl")
     if rtl:
         bundle = bundle[: -len(".rtl")]
     if not bundle:

@@ -200,13 +200,6 @@ def theme_modules(conn: Conn) -> frozenset[str]:
         return frozenset(str(name) for (name,) in cur.fetchall())
 
 
-def rtl_languages(conn: Conn) -> list[str]:
-    """Codes of the active right-to-left languages."""
-    with conn.cursor() as cur:
-        cur.execute("SELECT code FROM res_lang WHERE active AND direction = 'rtl' ORDER BY code")
-        return [str(code) for (code,) in cur.fetchall()]
-
-
 def find_stored_file(conn: Conn, url: str, website_id: int | None) -> StoredFile | None:
     """The attachment Odoo would serve for an attachment-URL bundle entry (spec §2.1)."""
     website_cols = has_column(conn, "ir_attachment", "website_id")

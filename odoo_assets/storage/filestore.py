@@ -14,14 +14,14 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import psycopg
 from psycopg import sql
 
 from odoo_assets.errors import StorageError
+from odoo_assets.storage.database import Conn
 
-Conn = psycopg.Connection[Any]
 BlobStatus = Literal["ok", "missing", "corrupt"]
 
 CHUNK = 1 << 16
