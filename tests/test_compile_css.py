@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from odoo_assets.compilation.stylesheets import (
 )
 from odoo_assets.errors import CompilationError
 from tests.conftest import AddonsTree
+from tests.goldens import check_golden, fixture_options, read_sources
 
 OPTIONS = CompileOptions()
 
@@ -335,8 +335,6 @@ def test_debug_needs_a_map_url() -> None:
 # output on the fixture addons. After an intended change: ODOO_ASSETS_UPDATE_GOLDEN=1 pytest
 # tests/test_compile_css.py, then read the diff of tests/golden/.
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
-UPDATE_GOLDEN = os.environ.get("ODOO_ASSETS_UPDATE_GOLDEN") == "1"
 HELPERS = [
     "/web/static/lib/bootstrap/scss/_functions.scss",
     "/web/static/src/scss/primary_variables.scss",
@@ -361,28 +359,6 @@ GOLDEN_BUNDLES = {
         "/demo_shop/static/src/frontend/helpers.scss",
     ],
 }
-
-
-def fixture_options(tree: AddonsTree) -> CompileOptions:
-    return CompileOptions(
-        bootstrap_scss_dir=tree.web / "static/lib/bootstrap/scss",
-        rtlcss_config=tree.paths[0] / "base/data/rtlcss.json",
-    )
-
-
-def read_sources(tree: AddonsTree, urls: list[str]) -> list[SourceAsset]:
-    def path(url: str) -> Path:
-        return next(root / url[1:] for root in tree.paths if (root / url[1:]).is_file())
-
-    return [SourceAsset(url, path(url).read_bytes().decode("utf-8")) for url in urls]
-
-
-def check_golden(name: str, content: str) -> None:
-    path = GOLDEN / name
-    if UPDATE_GOLDEN:
-        path.parent.mkdir(exist_ok=True)
-        path.write_bytes(content.encode("utf-8"))
-    assert content == path.read_bytes().decode("utf-8"), f"{name} differs from tests/golden/{name}"
 
 
 @pytest.mark.parametrize("bundle", list(GOLDEN_BUNDLES))

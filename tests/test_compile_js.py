@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 
 from odoo_assets.compilation import CompileOptions, SourceAsset, compile_js
 from odoo_assets.errors import CompilationError
 from tests.conftest import AddonsTree
+from tests.goldens import check_golden, read_sources
 
 OPTIONS = CompileOptions()
 MODULE = SourceAsset("/web/static/src/a.js", "/** @odoo-module */\nexport const a = 1;\n")
@@ -166,8 +165,6 @@ def test_debug_needs_a_map_url() -> None:
 # output on the fixture addons. After an intended change: ODOO_ASSETS_UPDATE_GOLDEN=1 pytest
 # tests/test_compile_js.py, then read the diff of tests/golden/.
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
-UPDATE_GOLDEN = os.environ.get("ODOO_ASSETS_UPDATE_GOLDEN") == "1"
 GOLDEN_BUNDLES = {
     # web.assets_web of the fixture web addon, with demo_shop's backend files and a website template.
     "web.assets_web": [
@@ -201,21 +198,6 @@ GOLDEN_BUNDLES = {
         "/demo_shop/static/src/frontend/cart.js",
     ],
 }
-
-
-def read_sources(tree: AddonsTree, urls: list[str]) -> list[SourceAsset]:
-    def path(url: str) -> Path:
-        return next(root / url[1:] for root in tree.paths if (root / url[1:]).is_file())
-
-    return [SourceAsset(url, path(url).read_bytes().decode("utf-8")) for url in urls]
-
-
-def check_golden(name: str, content: str) -> None:
-    path = GOLDEN / name
-    if UPDATE_GOLDEN:
-        path.parent.mkdir(exist_ok=True)
-        path.write_bytes(content.encode("utf-8"))
-    assert content == path.read_bytes().decode("utf-8"), f"{name} differs from tests/golden/{name}"
 
 
 @pytest.mark.parametrize("bundle", list(GOLDEN_BUNDLES))

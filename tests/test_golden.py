@@ -8,17 +8,13 @@ ODOO_ASSETS_UPDATE_GOLDEN=1 after an intended change, and read the diff.
 
 from __future__ import annotations
 
-import os
 import shutil
-from pathlib import Path
 
 import pytest
 
 from odoo_assets import operations
 from tests.conftest import OdooTestDb
-
-EXPECTED = Path(__file__).resolve().parent / "expected"
-UPDATE = os.environ.get("ODOO_ASSETS_UPDATE_GOLDEN") == "1"
+from tests.goldens import PIPELINE_GOLDEN, check_golden
 
 CASES = [
     # website 1: its theme, its own ir.asset row and its /_custom/ attachment
@@ -49,7 +45,4 @@ def test_golden(case: tuple[str, str, int | None, bool, bool], odoo_db: OdooTest
     if case[3] and shutil.which("rtlcss") is None:
         pytest.skip("rtlcss is not installed (npm install -g rtlcss)")
     for name, content in compile_case(odoo_db, case).items():
-        path = EXPECTED / name
-        if UPDATE:
-            path.write_text(content, encoding="utf-8")
-        assert content == path.read_text(encoding="utf-8"), name
+        check_golden(name, content, PIPELINE_GOLDEN)
