@@ -36,7 +36,6 @@ _CHARSET = re.compile(r'(@charset "[^"]+";)')
 _SOURCEMAP_COMMENT = re.compile(r"(/\*# sourceMappingURL=.*)")
 _COMMENT = re.compile(r"/\*.*?\*/", re.S)
 _SPACES = re.compile(r"\s+")
-_BRACE_SPACES = re.compile(r" *([{}]) *")
 _IMPORT_RULE = re.compile(r"(@import[^;{]+;?)", re.M)
 _PREPROCESSOR_IMPORT = re.compile(r"""(@import\s?['"]([^'"]+)['"](;?))""")
 _MARKER = re.compile(r"/\*! ([a-f0-9-]+) \*/")
@@ -369,8 +368,9 @@ def minify_sheet(sheet: Stylesheet) -> str:
         return f"\n/* {sheet.name} */\n{sheet.text}"
     text = _SOURCEMAP_COMMENT.sub("", sheet.text)
     text = _COMMENT.sub("", text)
+    # After this, whitespace is single spaces: dropping those around braces needs no regex.
     text = _SPACES.sub(" ", text)
-    text = _BRACE_SPACES.sub(r"\1", text)
+    text = text.replace(" {", "{").replace("{ ", "{").replace(" }", "}").replace("} ", "}")
     return f"\n/* {sheet.name} */\n{text}"
 
 
