@@ -19,24 +19,41 @@ from odoo_assets.storage.filestore import Filestore
 StoredFileLookup = Callable[[str], StoredFile | None]
 
 
-def _inside(path: Path, roots: Iterable[Path]) -> bool:
-    """Whether the real file (symlinks followed) lies under one of the real roots."""
-    real = os.path.realpath(path)
+def _inside(path: Path, roots: Iterable[Path], real_dirs: dict[str, str]) -> bool:
+    """Whether the real file (symlinks followed) lies under one of the real roots.
+
+    `real_dirs` memoises the directories' real paths: a bundle's files share few directories,
+    and resolving each file's whole path costs one lstat per component.
+    """
+    directory, name = os.path.split(path)
+    real = os.path.join(_real_dir(directory, real_dirs), name)
+    if os.path.islink(real):
+        real = os.path.realpath(real)
     return any(real.startswith(str(root) + os.sep) for root in roots)
 
 
-def real_roots(addons_paths: Sequence[Path]) -> tuple[Path, ...]:
-    return tuple(Path(os.path.realpath(p)) for p in addons_paths)
+def _real_dir(directory: str, real_dirs: dict[str, str]) -> str:
+    if directory not in real_dirs:
+        real_dirs[directory] = os.path.realpath(directory)
+    return real_dirs[directory]
 
 
-def read_file_entry(entry: BundleEntry, addons_paths: Sequence[Path]) -> SourceAsset:
+def real_roots(addons_paths: Sequence[Path], real_dirs: dict[str, str] | None = None) -> tuple[Path, ...]:
+    memo = {} if real_dirs is None else real_dirs
+    return tuple(Path(_real_dir(str(p), memo)) for p in addons_paths)
+
+
+def read_file_entry(
+    entry: BundleEntry, addons_paths: Sequence[Path], real_dirs: dict[str, str] | None = None
+) -> SourceAsset:
     """Read an on-disk asset; only asset extensions inside an addons path are opened.
 
     `addons_paths` are real (symlink-resolved) directories, see real_roots().
     """
     assert entry.filename is not None
     path = Path(entry.filename)
-    if path.suffix[1:] not in ASSET_EXTENSIONS or not _inside(path, addons_paths):
+    inside = _inside(path, addons_paths, {} if real_dirs is None else real_dirs)
+    if path.suffix[1:] not in ASSET_EXTENSIONS or not inside:
         raise ResolutionError(
             f"bundle {entry.bundle!r}: {entry.url} is outside the addons paths or not an asset"
         )
@@ -86,20 +103,23 @@ def load_sources(
     lookup: StoredFileLookup,
     filestore: Filestore,
     file_cache: dict[str, SourceAsset] | None = None,
+    real_dirs: dict[str, str] | None = None,
 ) -> list[SourceAsset]:
     """The compilation input for the given (non-external) entries, in bundle order.
 
     `file_cache` (filename → source) lets one run read each file once, whatever the number
-    of bundles and websites that contain it.
+    of bundles and websites that contain it; `real_dirs` (directory → real path) likewise
+    spares resolving the same directories again.
     """
     cache = {} if file_cache is None else file_cache
-    roots = real_roots(addons_paths)
+    real_dirs = {} if real_dirs is None else real_dirs
+    roots = real_roots(addons_paths, real_dirs)
     sources = []
     for entry in entries:
         if entry.kind == "file":
             assert entry.filename is not None
             if entry.filename not in cache:
-                cache[entry.filename] = read_file_entry(entry, roots)
+                cache[entry.filename] = read_file_entry(entry, roots, real_dirs)
             sources.append(cache[entry.filename])
         elif entry.kind == "attachment":
             sources.append(read_attachment_entry(entry, lookup, filestore))
