@@ -10,6 +10,7 @@ import psycopg
 import pytest
 
 from odoo_assets.storage import attachments as att
+from odoo_assets.storage import database
 from odoo_assets.storage.attachments import BundleUrl, parse_bundle_url
 from odoo_assets.storage.filestore import Filestore
 from odoo_assets.versions import attachment_url
@@ -420,6 +421,110 @@ def last_value(db: OdooTestDb, sequence: str) -> int:
     return int(value)
 
 
+def test_website_variants_share_one_statement_one_blob_and_get_ids_in_order(
+    bare_odoo_db: OdooTestDb, store: Filestore, conn: Any
+) -> None:
+    variant_urls = [f"/web/assets/{w}/1234567/web.assets_frontend.min.css" for w in (3, 1, 2)]
+    rows = att.insert_bundle_attachments(
+        conn,
+        store,
+        name="web.assets_frontend.min.css",
+        urls=variant_urls,
+        content=CSS,
+        mimetype="text/css",
+        location="file",
+        company_id=1,
+    )
+    conn.commit()
+    assert [r.url for r in rows] == variant_urls
+    assert [r.id for r in rows] == sorted(r.id for r in rows)
+    assert {r.store_fname for r in rows} == {f"{CSS_SHA[:2]}/{CSS_SHA}"}
+    assert store.checklist() == [f"{CSS_SHA[:2]}/{CSS_SHA}"]
+    [(now,)] = bare_odoo_db.query("SELECT max(create_date) FROM ir_attachment")
+    for row, url in zip(rows, variant_urls, strict=True):
+        assert full_row(bare_odoo_db, row.id) == {
+            "id": row.id,
+            "name": "web.assets_frontend.min.css",
+            "description": None,
+            "res_model": "ir.ui.view",
+            "res_field": None,
+            "res_id": 0,
+            "company_id": 1,
+            "type": "binary",
+            "url": url,
+            "public": True,
+            "access_token": None,
+            "db_datas": None,
+            "store_fname": f"{CSS_SHA[:2]}/{CSS_SHA}",
+            "file_size": len(CSS),
+            "checksum": CSS_SHA,
+            "mimetype": "text/css",
+            "index_content": '/* /web/static/src/a.scss */\n.o_a{content:"\ncdef',
+            "original_id": None,
+            "website_id": None,
+            "key": None,
+            "theme_template_id": None,
+            "create_uid": 1,
+            "create_date": now,
+            "write_uid": 1,
+            "write_date": now,
+        }
+
+
+@pytest.mark.parametrize("lz4", [False, True])
+def test_index_content_compression(bare_odoo_db: OdooTestDb, store: Filestore, conn: Any, lz4: bool) -> None:
+    if lz4 and not database.lz4_available(conn):
+        pytest.skip("this PostgreSQL has no lz4")
+    content = b"".join(b".o_%d{color:red}\n" % i for i in range(2000))
+    [row] = att.insert_bundle_attachments(
+        conn,
+        store,
+        name="web.assets_web.min.css",
+        urls=["/web/assets/1234567/web.assets_web.min.css"],
+        content=content,
+        mimetype="text/css",
+        location="file",
+        company_id=1,
+        lz4=lz4,
+    )
+    conn.commit()
+    [(method, text)] = bare_odoo_db.query(
+        "SELECT pg_column_compression(index_content), index_content FROM ir_attachment WHERE id = %s", (row.id,)
+    )
+    assert (method, text) == ("lz4" if lz4 else "pglz", content.decode().rstrip("\n"))
+
+
+def test_clean_many_applies_each_pattern_to_its_own_url(bare_odoo_db: OdooTestDb, store: Filestore) -> None:
+    frontend = "/web/assets/{}/{}/web.assets_frontend.min.css"
+    with bare_odoo_db.connect() as conn:
+        old_1 = insert(conn, store, frontend.format(1, "aaaaaaa"), CSS)
+        new_1 = insert(conn, store, frontend.format(1, "bbbbbbb"), CSS + b"1")
+        old_2 = insert(conn, store, frontend.format(2, "aaaaaaa"), CSS)
+        new_2 = insert(conn, store, frontend.format(2, "bbbbbbb"), CSS + b"1")
+        w3 = insert(conn, store, frontend.format(3, "aaaaaaa"), CSS)
+        plain = insert(conn, store, "/web/assets/aaaaaaa/web.assets_frontend.min.css", CSS)
+        kept = [
+            att.KeptVersion(frontend.format(w, "_______"), row.url or "", row.id)
+            for w, row in ((1, new_1), (2, new_2))
+        ]
+        removed = att.clean_other_versions_many(conn, store, kept)
+        conn.commit()
+    assert [r.id for r in removed] == [old_1.id, old_2.id]
+    left = [r for (r,) in bare_odoo_db.query("SELECT id FROM ir_attachment ORDER BY id")]
+    assert left == [new_1.id, new_2.id, w3.id, plain.id]
+
+
+def test_newest_by_url_gives_the_newest_row_of_each_exact_url(
+    bare_odoo_db: OdooTestDb, store: Filestore, conn: Any
+) -> None:
+    a, b = "/web/assets/aaaaaaa/web.assets_web.min.js", "/web/assets/bbbbbbb/web.assets_web.min.js"
+    insert(conn, store, a)
+    newest_a = insert(conn, store, a, b"again")
+    only_b = insert(conn, store, b)
+    found = att.newest_by_url(conn, [a, b, "/web/assets/ccccccc/web.assets_web.min.js"])
+    assert {url: row.id for url, row in found.items()} == {a: newest_a.id, b: only_b.id}
+
+
 def test_signal_assets_changed_bumps_the_assets_sequence(bare_odoo_db: OdooTestDb) -> None:
     before = last_value(bare_odoo_db, "base_cache_signaling_assets")
     default = last_value(bare_odoo_db, "base_cache_signaling_default")
@@ -457,6 +562,16 @@ def test_bundle_lock_blocks_a_second_transaction(bare_odoo_db: OdooTestDb) -> No
         second.rollback()
         assert att.try_bundle_lock(first, key)
         first.rollback()
+
+
+def test_bundle_locks_takes_every_key(bare_odoo_db: OdooTestDb) -> None:
+    keys = [f"/web/assets/{w}/1234567/web.assets_frontend.min.css" for w in (1, 2, 3)]
+    with bare_odoo_db.connect() as first, bare_odoo_db.connect() as second:
+        att.bundle_locks(first, keys)
+        assert [att.try_bundle_lock(second, key) for key in [*keys, "/other"]] == [False, False, False, True]
+        first.commit()
+        assert all(att.try_bundle_lock(second, key) for key in keys)
+        second.rollback()
 
 
 def test_lock_key_is_stable() -> None:

@@ -266,7 +266,7 @@ def _existing_intact(
 
 def _stored_by_url(ws: Workspace) -> dict[str, list[att.BundleAttachment]]:
     stored: dict[str, list[att.BundleAttachment]] = {}
-    for row in att.list_bundle_attachments(ws.db.conn):
+    for row in att.list_bundle_attachments(ws.db.conn, website_column=ws.attachment_defaults()[1]):
         stored.setdefault(row.url or "", []).append(row)
     ws.db.conn.rollback()
     return stored
@@ -384,24 +384,33 @@ def run_variants(
                 planned.append(_Planned(variant, _failed(variant, exc)))
             progress.advance(variant.label())
         compiled = session.results()
+    by_key: dict[str, list[_Planned]] = {}
     for item in planned:
         if item.key is not None:
-            output = compiled[item.key]
-            if isinstance(output, CompilationError):
+            by_key.setdefault(item.key, []).append(item)
+    for key, group in by_key.items():
+        output = compiled[key]
+        if isinstance(output, CompilationError):
+            for item in group:
                 item.outcome = _failed(item.variant, output)
-            else:
-                item.outcome.size = len(output[0].content.encode("utf-8"))
-                if dry_run:
-                    item.outcome.status = "would-build"
-                else:
-                    try:
-                        item.outcome.attachment_ids = _store(
-                            ws, item.variant, item.unique, output, force=force
-                        )
-                        item.outcome.status = "built"
-                    except OdooAssetsError as exc:
-                        item.outcome = _failed(item.variant, exc)
-        progress.advance(item.variant.label())
+            continue
+        size = len(output[0].content.encode("utf-8"))
+        for item in group:
+            item.outcome.size = size
+            item.outcome.status = "would-build" if dry_run else "built"
+        if not dry_run:
+            try:
+                new_ids = _store(ws, [(item.variant, item.unique) for item in group], output, force=force)
+                for item, ids in zip(group, new_ids, strict=True):
+                    item.outcome.attachment_ids = ids
+            except OdooAssetsError as exc:
+                for item in group:
+                    item.outcome = _failed(item.variant, exc)
+        for item in group:
+            progress.advance(item.variant.label())
+    for item in planned:
+        if item.key is None:
+            progress.advance(item.variant.label())
     return [item.outcome for item in planned]
 
 
@@ -411,48 +420,66 @@ def _failed(variant: Variant, exc: Exception) -> Outcome:
 
 
 def _store(
-    ws: Workspace, variant: Variant, unique: str, files: Sequence[CompiledFile], *, force: bool
-) -> list[int]:
-    """Write blobs and rows, clean older versions and signal workers: one transaction."""
+    ws: Workspace,
+    variants: Sequence[tuple[Variant, str]],
+    files: Sequence[CompiledFile],
+    *,
+    force: bool,
+) -> list[list[int]]:
+    """Write the blobs and the rows of variants that share their compiled files (the website
+    variants of one bundle), clean older versions and signal workers: one transaction.
+
+    Returns the new row ids of each variant, in order; none for a variant that another run
+    stored while this one compiled.
+    """
     conn = ws.db.conn
-    ids: list[int] = []
     company_id, website_column = ws.attachment_defaults()
+    ids: list[list[int]] = [[] for _ in variants]
     try:
-        primary_url = variant_url(variant, unique)
-        att.bundle_lock(conn, primary_url)
-        # Another run may have stored it while we compiled.
-        if not force and _existing_intact(ws, primary_url):
+        primary = [variant_url(variant, unique) for variant, unique in variants]
+        att.bundle_locks(conn, primary)
+        todo = list(range(len(variants)))
+        if not force:
+            newest = att.newest_by_url(conn, primary, website_column=website_column)
+            todo = [i for i in todo if primary[i] not in newest or not blob_ok(ws, newest[primary[i]])]
+        if not todo:
             conn.rollback()
-            return []
+            return ids
+        kept: list[att.KeptVersion] = []
         for compiled in files:
-            url = variant_url(variant, unique, compiled.ext)
-            row = att.insert_bundle_attachment(
+            urls = [variant_url(variants[i][0], variants[i][1], compiled.ext) for i in todo]
+            rows = att.insert_bundle_attachments(
                 conn,
                 ws.filestore,
-                name=f"{variant.bundle}.{compiled.ext}",
-                url=url,
+                name=f"{variants[0][0].bundle}.{compiled.ext}",
+                urls=urls,
                 content=compiled.content.encode("utf-8"),
                 mimetype=compiled.mimetype,
                 location=ws.location,
                 company_id=company_id,
                 website_column=website_column,
+                lz4=ws.lz4,
             )
-            ids.append(row.id)
-            log.info(
-                "stored",
-                extra={
-                    "event": "write",
-                    "database": ws.db.name,
-                    "bundle": variant.bundle,
-                    "url": url,
-                    "attachment_id": row.id,
-                    "version": unique,
-                    "size": row.file_size,
-                },
-            )
-            pattern = variant_url(variant, ANY_UNIQUE, compiled.ext)
-            for old in att.clean_other_versions(conn, ws.filestore, pattern, keep_url=url, keep_id=row.id):
-                log_removal(ws, variant.bundle, old, "older version")
+            for i, row in zip(todo, rows, strict=True):
+                variant, unique = variants[i]
+                ids[i].append(row.id)
+                pattern = variant_url(variant, ANY_UNIQUE, compiled.ext)
+                kept.append(att.KeptVersion(pattern, row.url or "", row.id))
+                log.info(
+                    "stored",
+                    extra={
+                        "event": "write",
+                        "database": ws.db.name,
+                        "bundle": variant.bundle,
+                        "url": row.url,
+                        "attachment_id": row.id,
+                        "version": unique,
+                        "size": row.file_size,
+                    },
+                )
+        removed = att.clean_other_versions_many(conn, ws.filestore, kept, website_column=website_column)
+        for old in removed:
+            log_removal(ws, variants[0][0].bundle, old, "older version")
         att.signal_assets_changed(conn, ws.series)
         conn.commit()
     except BaseException:

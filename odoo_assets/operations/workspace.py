@@ -7,7 +7,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -85,10 +85,15 @@ class Workspace:
     website_installed: bool
     filestore: Filestore
     location: str
+    lz4: bool = False  # the server can compress the rows' index_content with lz4
     _contexts: dict[int | None, ResolutionContext] = field(default_factory=dict)
     _resolved: dict[tuple[str, int | None], ResolvedBundle] = field(default_factory=dict)
+    # Bundles resolved without looking up any attachment, by what their resolution depended on.
+    _twins: dict[tuple[str, tuple[object, ...]], ResolvedBundle] = field(default_factory=dict)
+    _lookups: dict[int | None, int] = field(default_factory=dict)
     _stored: dict[tuple[str, int | None], StoredFile | None] = field(default_factory=dict)
     _files: dict[str, SourceAsset] = field(default_factory=dict)
+    _real_dirs: dict[str, str] = field(default_factory=dict)
     _globs: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
     _defaults: tuple[int | None, bool] | None = None
     css_error_fallback: bool = False
@@ -135,6 +140,7 @@ class Workspace:
         order = sort_addons(self.addons, active)
 
         def lookup(url: str) -> AttachmentAsset | None:
+            self._lookups[website_id] = self._lookups.get(website_id, 0) + 1
             stored = self.stored_file(url, website_id)
             if stored is None:
                 return None
@@ -155,8 +161,27 @@ class Workspace:
     def resolve(self, bundle: str, website_id: int | None) -> ResolvedBundle:
         key = (bundle, website_id)
         if key not in self._resolved:
-            self._resolved[key] = resolve_bundle(self.context(website_id), bundle)
+            twin_key = (bundle, self._resolution_inputs(website_id))
+            twin = self._twins.get(twin_key)
+            if twin is not None:
+                self._resolved[key] = replace(twin, website_id=twin.website_id and website_id)
+            else:
+                lookups = self._lookups.get(website_id, 0)
+                self._resolved[key] = resolve_bundle(self.context(website_id), bundle)
+                if self._lookups.get(website_id, 0) == lookups:
+                    self._twins[twin_key] = self._resolved[key]
         return self._resolved[key]
+
+    def _resolution_inputs(self, website_id: int | None) -> tuple[object, ...]:
+        """What a website changes in resolution: its theme and its own ir.asset rows.
+
+        Websites alike in both resolve every bundle alike, unless an attachment is looked up
+        (attachments may be per website): such bundles are resolved for each website.
+        """
+        if not website_id or not self.website_installed:
+            return ("no website",)
+        own = sorted(r.id for rows in self.ir_assets.values() for r in rows if r.website_id == website_id)
+        return ("website", self.website(website_id).theme, tuple(own))
 
     def known_bundles(self) -> list[str]:
         return known_bundles(self.context(None))
@@ -178,6 +203,7 @@ class Workspace:
             lookup=lambda url: self.stored_file(url, website_id),
             filestore=self.filestore,
             file_cache=self._files,
+            real_dirs=self._real_dirs,
         )
 
 
@@ -222,6 +248,7 @@ def open_workspace(settings: Settings, dbname: str) -> Iterator[Workspace]:
             website_installed=website_installed,
             filestore=Filestore(settings.filestore(dbname)),
             location=att.storage_location(conn),
+            lz4=database.lz4_available(conn),
         )
         conn.rollback()
         yield ws

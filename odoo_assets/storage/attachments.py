@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -24,15 +25,20 @@ __all__ = [
     "SUPERUSER_ID",
     "BundleAttachment",
     "BundleUrl",
+    "KeptVersion",
     "any_version_pattern",
     "bundle_lock",
+    "bundle_locks",
     "clean_other_versions",
+    "clean_other_versions_many",
     "company_of_superuser",
     "delete_attachments",
     "find_bundle_attachments",
     "index_content",
     "insert_bundle_attachment",
+    "insert_bundle_attachments",
     "list_bundle_attachments",
+    "newest_by_url",
     "parse_bundle_url",
     "read_db_datas",
     "signal_assets_changed",
@@ -137,12 +143,34 @@ def _row_columns(website_column: bool, table: str = "ir_attachment") -> str:
     )
 
 
-def insert_bundle_attachment(
+# SQL types of the columns a bundle row sets, for the INSERT … SELECT of several rows.
+_COLUMN_TYPES = {
+    "name": "varchar",
+    "description": "text",
+    "res_model": "varchar",
+    "res_field": "varchar",
+    "res_id": "int4",
+    "company_id": "int4",
+    "type": "varchar",
+    "public": "bool",
+    "access_token": "varchar",
+    "db_datas": "bytea",
+    "store_fname": "varchar",
+    "file_size": "int4",
+    "checksum": "varchar",
+    "mimetype": "varchar",
+    "index_content": "text",
+    "create_uid": "int4",
+    "write_uid": "int4",
+}
+
+
+def insert_bundle_attachments(
     conn: Conn,
     filestore: Filestore,
     *,
     name: str,
-    url: str,
+    urls: Sequence[str],
     content: bytes,
     mimetype: str,
     location: str,
@@ -150,16 +178,28 @@ def insert_bundle_attachment(
     website_column: bool | None = None,
     series: str = "17.0",
     replace_damaged: bool = True,
-) -> BundleAttachment:
-    """Store content (blob + checklist entry, or db_datas) and INSERT the bundle row, with the
-    values Odoo 17 gives a bundle it saves, in the caller's transaction.
+    lz4: bool = False,
+) -> list[BundleAttachment]:
+    """Store content once (blob + checklist entry, or db_datas) and INSERT one bundle row per
+    URL, with the values Odoo 17 gives a bundle it saves, in the caller's transaction.
+
+    The website variants of a bundle share their content: one statement sends it (and its
+    index_content) once for all of them. Rows get ids in the order of `urls`.
 
     The table lock taken first is the one every writer of ir_attachment takes anyway; it
     makes Odoo's garbage collector wait for this transaction, so it cannot unlink the blob
     between its write and the commit of the row naming it. A blob whose bytes no longer
     match its name is replaced (see Filestore.write_blob).
+
+    With lz4 (see database.lz4_available), the server compresses index_content, which copies
+    the content into every row, with lz4 rather than pglz: about ten times cheaper for the
+    rows of many websites, and read back the same way by any server that writes it.
     """
+    if not urls:
+        return []
     with conn.cursor() as cur:
+        if lz4:
+            cur.execute("SET LOCAL default_toast_compression = lz4")
         cur.execute("LOCK TABLE ir_attachment IN ROW EXCLUSIVE MODE")
     values: dict[str, Any] = {
         "name": name,
@@ -169,7 +209,6 @@ def insert_bundle_attachment(
         "res_id": 0,
         "company_id": company_id,
         "type": "binary",
-        "url": url,
         "public": True,
         "access_token": None,
         "db_datas": None,
@@ -192,16 +231,49 @@ def insert_bundle_attachment(
             blob = filestore.write_blob(content, series, replace_damaged=replace_damaged)
             values["store_fname"] = blob.store_fname
     columns = ", ".join(values)
-    placeholders = ", ".join(f"%({key})s" for key in values)
+    selected = ", ".join(f"%({key})s::{_COLUMN_TYPES[key]}" for key in values)
     returning = _row_columns(_website_column(conn, website_column))
     with conn.cursor(row_factory=class_row(BundleAttachment)) as cur:
         cur.execute(
-            f"INSERT INTO ir_attachment ({columns}, create_date, write_date)"
-            f" VALUES ({placeholders}, {_NOW}, {_NOW}) RETURNING {returning}",
-            values,
+            f"INSERT INTO ir_attachment ({columns}, url, create_date, write_date)"
+            f" SELECT {selected}, u.url, {_NOW}, {_NOW}"
+            " FROM unnest(%(urls)s::varchar[]) WITH ORDINALITY AS u(url, n) ORDER BY u.n"
+            f" RETURNING {returning}",
+            {**values, "urls": list(urls)},
         )
-        row = cur.fetchone()
-    assert row is not None
+        rows = sorted(cur.fetchall(), key=lambda row: row.id)
+    assert len(rows) == len(urls)
+    return rows
+
+
+def insert_bundle_attachment(
+    conn: Conn,
+    filestore: Filestore,
+    *,
+    name: str,
+    url: str,
+    content: bytes,
+    mimetype: str,
+    location: str,
+    company_id: int | None,
+    website_column: bool | None = None,
+    series: str = "17.0",
+    replace_damaged: bool = True,
+) -> BundleAttachment:
+    """One bundle row; see insert_bundle_attachments."""
+    (row,) = insert_bundle_attachments(
+        conn,
+        filestore,
+        name=name,
+        urls=[url],
+        content=content,
+        mimetype=mimetype,
+        location=location,
+        company_id=company_id,
+        website_column=website_column,
+        series=series,
+        replace_damaged=replace_damaged,
+    )
     return row
 
 
@@ -221,6 +293,23 @@ def find_bundle_attachments(
             (SUPERUSER_ID, url_pattern),
         )
         return list(cur.fetchall())
+
+
+def newest_by_url(
+    conn: Conn, urls: Sequence[str], *, website_column: bool | None = None
+) -> dict[str, BundleAttachment]:
+    """The newest bundle row of each of these exact URLs that has one."""
+    columns = _row_columns(_website_column(conn, website_column))
+    with conn.cursor(row_factory=class_row(BundleAttachment)) as cur:
+        cur.execute(
+            f"SELECT {columns} FROM ir_attachment WHERE id IN ("
+            " SELECT max(id) FROM ir_attachment"
+            " WHERE create_uid = %s AND url = ANY(%s) AND res_model = 'ir.ui.view'"
+            " AND res_id = 0 AND public = true GROUP BY url"
+            ")",
+            (SUPERUSER_ID, list(urls)),
+        )
+        return {row.url or "": row for row in cur.fetchall()}
 
 
 def list_bundle_attachments(
@@ -246,20 +335,34 @@ def read_db_datas(conn: Conn, attachment_id: int) -> bytes | None:
     return bytes(row[0]) if row and row[0] is not None else None
 
 
-def _unlink(conn: Conn, filestore: Filestore, where: str, params: tuple[Any, ...]) -> list[BundleAttachment]:
+def _unlink(
+    conn: Conn,
+    filestore: Filestore,
+    where: str,
+    params: Sequence[Any],
+    *,
+    website_column: bool | None = None,
+    joined: str = "",
+) -> list[BundleAttachment]:
     """Odoo's `_unlink_attachments`: find the rows, delete those no other transaction holds
     (SKIP LOCKED), and put the blob of every row found on the checklist — the collector keeps
-    whatever is still referenced. Returns the deleted rows, by id."""
-    website_column = _website_column(conn, None)
+    whatever is still referenced. Returns the deleted rows, by id.
+
+    `joined` is an extra FROM item the condition may refer to (ir_attachment is aliased so).
+    """
+    columns = _row_columns(_website_column(conn, website_column))
     with conn.cursor(row_factory=class_row(BundleAttachment)) as cur:
-        cur.execute(f"SELECT {_row_columns(website_column)} FROM ir_attachment WHERE {where}", params)
+        cur.execute(
+            f"SELECT DISTINCT {columns} FROM ir_attachment{joined} WHERE {where} ORDER BY ir_attachment.id",
+            params,
+        )
         found = list(cur.fetchall())
         if not found:
             return []
         cur.execute(
             "DELETE FROM ir_attachment WHERE id IN ("
             " SELECT id FROM ir_attachment WHERE id = ANY(%s) FOR NO KEY UPDATE SKIP LOCKED"
-            f") RETURNING {_row_columns(website_column)}",
+            f") RETURNING {columns}",
             ([row.id for row in found],),
         )
         deleted = sorted(cur.fetchall(), key=lambda row: row.id)
@@ -268,20 +371,44 @@ def _unlink(conn: Conn, filestore: Filestore, where: str, params: tuple[Any, ...
     return deleted
 
 
+class KeptVersion(NamedTuple):
+    """A bundle URL just saved (and its row): other rows LIKE `pattern` are older versions."""
+
+    pattern: str
+    url: str
+    id: int | None = None
+
+
+def clean_other_versions_many(
+    conn: Conn, filestore: Filestore, kept: Sequence[KeptVersion], *, website_column: bool | None = None
+) -> list[BundleAttachment]:
+    """Odoo's `_clean_attachments` after saving bundles: for each kept URL, remove the public
+    rows whose url is LIKE its pattern (the URL with ANY_UNIQUE) other than the URL itself.
+
+    With an id, earlier rows of the kept URL go too (a forced rebuild replaces them). One
+    statement serves every kept URL, e.g. the website variants of one bundle.
+    """
+    if not kept:
+        return []
+    where = (
+        "ir_attachment.url LIKE k.pattern"
+        " AND (ir_attachment.url != k.url OR ir_attachment.id < coalesce(k.id, 0))"
+        " AND ir_attachment.public = true AND ir_attachment.res_field IS NULL"
+    )
+    params: list[Any] = [[k.pattern for k in kept], [k.url for k in kept], [k.id for k in kept]]
+    if all(k.pattern.startswith("/web/assets/") for k in kept):
+        # A constant prefix lets the url index narrow the scan to bundle rows.
+        where += " AND ir_attachment.url LIKE %s"
+        params.append(BUNDLE_URL_LIKE)
+    joined = " JOIN unnest(%s::varchar[], %s::varchar[], %s::int4[]) AS k(pattern, url, id) ON true"
+    return _unlink(conn, filestore, where, params, website_column=website_column, joined=joined)
+
+
 def clean_other_versions(
     conn: Conn, filestore: Filestore, pattern: str, keep_url: str, keep_id: int | None = None
 ) -> list[BundleAttachment]:
-    """Odoo's `_clean_attachments` after saving a bundle: remove the public rows whose url is
-    LIKE pattern (the saved URL with ANY_UNIQUE) other than keep_url.
-
-    With keep_id, earlier rows of keep_url itself go too (a forced rebuild replaces them).
-    """
-    params: tuple[object, ...]
-    if keep_id is None:
-        where, params = "url LIKE %s AND url != %s", (pattern, keep_url)
-    else:
-        where, params = "url LIKE %s AND (url != %s OR id < %s)", (pattern, keep_url, keep_id)
-    return _unlink(conn, filestore, f"{where} AND public = true AND res_field IS NULL", params)
+    """clean_other_versions_many for one saved URL."""
+    return clean_other_versions_many(conn, filestore, [KeptVersion(pattern, keep_url, keep_id)])
 
 
 def delete_attachments(conn: Conn, filestore: Filestore, ids: list[int]) -> list[BundleAttachment]:
@@ -289,7 +416,7 @@ def delete_attachments(conn: Conn, filestore: Filestore, ids: list[int]) -> list
     return _unlink(
         conn,
         filestore,
-        "id = ANY(%s) AND public = true AND url LIKE %s AND res_model = 'ir.ui.view'"
+        "ir_attachment.id = ANY(%s) AND public = true AND url LIKE %s AND res_model = 'ir.ui.view'"
         " AND res_id = 0 AND create_uid = %s AND res_field IS NULL",
         (list(ids), BUNDLE_URL_LIKE, SUPERUSER_ID),
     )
@@ -303,14 +430,12 @@ def signal_assets_changed(conn: Conn, series: str) -> int | None:
     """
     sequence = "base_cache_signaling" if series == "16.0" else "base_cache_signaling_assets"
     with conn.cursor() as cur:
-        cur.execute("SELECT to_regclass(%s) IS NOT NULL", (sequence,))
-        exists = cur.fetchone()
-        if not exists or not exists[0]:
-            return None
-        cur.execute("SELECT nextval(%s)", (sequence,))
+        # nextval() of a text argument looks the sequence up only when the CASE reaches it.
+        cur.execute(
+            "SELECT CASE WHEN to_regclass(%s) IS NOT NULL THEN nextval(%s::text) END", (sequence, sequence)
+        )
         row = cur.fetchone()
-    assert row is not None
-    return int(row[0])
+    return None if row is None or row[0] is None else int(row[0])
 
 
 def _lock_key(key: str) -> int:
@@ -320,8 +445,19 @@ def _lock_key(key: str) -> int:
 
 def bundle_lock(conn: Conn, key: str) -> None:
     """Wait for the transaction-scoped advisory lock of key (a bundle URL): one writer at a time."""
+    bundle_locks(conn, [key])
+
+
+def bundle_locks(conn: Conn, keys: Sequence[str]) -> None:
+    """bundle_lock for several keys in one statement, taken in a fixed order so that two
+    writers wanting overlapping sets cannot deadlock."""
+    numbers = sorted({_lock_key(key) for key in keys})
     with conn.cursor() as cur:
-        cur.execute("SELECT pg_advisory_xact_lock(%s)", (_lock_key(key),))
+        cur.execute(
+            "SELECT count(pg_advisory_xact_lock(k))"
+            " FROM (SELECT k FROM unnest(%s::int8[]) WITH ORDINALITY AS t(k, n) ORDER BY n) AS ordered",
+            (numbers,),
+        )
 
 
 def try_bundle_lock(conn: Conn, key: str) -> bool:

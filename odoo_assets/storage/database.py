@@ -143,6 +143,16 @@ def has_column(conn: Conn, table: str, column: str) -> bool:
         return cur.fetchone() is not None
 
 
+def lz4_available(conn: Conn) -> bool:
+    """Whether the server can compress new values with lz4 (PostgreSQL >= 14 built with it)."""
+    if conn.info.server_version < 140000:
+        return False
+    with conn.cursor() as cur:
+        cur.execute("SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")
+        row = cur.fetchone()
+    return bool(row and row[0])
+
+
 def installed_modules(conn: Conn) -> frozenset[str]:
     """Modules a registry would load: installed, to upgrade, to remove."""
     with conn.cursor() as cur:
