@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -268,11 +269,14 @@ def _build_fleet(
     all_databases, db_filter, jobs = fleet
 
     def work(settings: Settings, dbname: str) -> operations.BuildResult:
+        start = time.perf_counter()
         with (
             operations.open_workspace(settings, dbname) as ws,
             _progress(f"{label} {dbname}", as_json or jobs > 1) as progress,
         ):
-            return operation(ws, progress, _compiler(*compiler))
+            result = operation(ws, progress, _compiler(*compiler))
+        result.elapsed_s = time.perf_counter() - start
+        return result
 
     items = _fleet(state, all_databases, db_filter, jobs, work)
     _finish_fleet(items, as_json, report.render_build, lambda r: bool(r.failed), state.quiet)

@@ -106,8 +106,10 @@ def render_build(data: dict[str, Any]) -> str:
         )
     summary = ", ".join(f"{count} {status}" for status, count in sorted(data["summary"].items()))
     prefix = "dry run: " if data["dry_run"] else ""
+    elapsed = f" in {data['elapsed_s']:.2f} s" if data.get("elapsed_s") is not None else ""
     body = table(("status", "bundle", "website", "version", "size", "note"), rows) if rows else ""
-    return "\n".join(x for x in (body, f"{prefix}{data['database']}: {summary or 'nothing to do'}") if x)
+    last = f"{prefix}{data['database']}: {summary or 'nothing to do'}{elapsed}"
+    return "\n".join(x for x in (body, last) if x)
 
 
 def render_list(rows: list[dict[str, Any]]) -> str:

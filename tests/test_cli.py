@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -174,6 +175,9 @@ def test_build_writes_rows_and_blobs_then_skips(odoo_db: OdooTestDb) -> None:
     again = json.loads(cli(odoo_db, "bundle", "build", "--json").stdout)
     assert again["summary"] == {"skipped": 8}
     assert bundle_rows(odoo_db) == rows
+    assert again["elapsed_s"] > 0 and data["elapsed_s"] > 0
+    text = cli(odoo_db, "bundle", "build").stdout.splitlines()[-1]
+    assert re.fullmatch(rf"{odoo_db.name}: 8 skipped in \d+\.\d\d s", text), text
 
 
 def test_build_row_columns_match_odoo(odoo_db: OdooTestDb) -> None:

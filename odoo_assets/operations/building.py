@@ -63,6 +63,7 @@ class BuildResult:
     database: str
     dry_run: bool
     outcomes: list[Outcome] = field(default_factory=list)
+    elapsed_s: float | None = None  # wall time of the run, once the caller has measured it
 
     @property
     def failed(self) -> list[Outcome]:
@@ -76,6 +77,7 @@ class BuildResult:
             "database": self.database,
             "dry_run": self.dry_run,
             "summary": counts,
+            "elapsed_s": None if self.elapsed_s is None else round(self.elapsed_s, 3),
             "bundles": [asdict(o) for o in self.outcomes],
         }
 

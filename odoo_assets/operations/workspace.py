@@ -85,7 +85,7 @@ class Workspace:
     website_installed: bool
     filestore: Filestore
     location: str
-    lz4: bool = False  # the server can compress the rows' index_content with lz4
+    _lz4: bool | None = None
     _contexts: dict[int | None, ResolutionContext] = field(default_factory=dict)
     _resolved: dict[tuple[str, int | None], ResolvedBundle] = field(default_factory=dict)
     # Bundles resolved without looking up any attachment, by what their resolution depended on.
@@ -118,6 +118,13 @@ class Workspace:
                 database.has_column(conn, "ir_attachment", "website_id"),
             )
         return self._defaults
+
+    @property
+    def lz4(self) -> bool:
+        """Whether the server can compress the rows' index_content with lz4 (asked once)."""
+        if self._lz4 is None:
+            self._lz4 = database.lz4_available(self.db.conn)
+        return self._lz4
 
     def stored_file(self, url: str, website_id: int | None) -> StoredFile | None:
         key = (url, website_id)
@@ -248,7 +255,6 @@ def open_workspace(settings: Settings, dbname: str) -> Iterator[Workspace]:
             website_installed=website_installed,
             filestore=Filestore(settings.filestore(dbname)),
             location=att.storage_location(conn),
-            lz4=database.lz4_available(conn),
         )
         conn.rollback()
         yield ws

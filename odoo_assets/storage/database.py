@@ -134,10 +134,14 @@ class StoredFile:
 
 
 def has_column(conn: Conn, table: str, column: str) -> bool:
+    """Whether the table (looked up as an unqualified name would be) has this column.
+
+    pg_attribute, not information_schema.columns: the catalog answers in a fraction of the time.
+    """
     with conn.cursor() as cur:
         cur.execute(
-            "SELECT 1 FROM information_schema.columns"
-            " WHERE table_schema = current_schema() AND table_name = %s AND column_name = %s",
+            "SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attname = %s"
+            " AND attnum > 0 AND NOT attisdropped",
             (table, column),
         )
         return cur.fetchone() is not None
