@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
-from odoo_assets.compilation import CompileOptions, SourceAsset, compile_css
+from odoo_assets.compilation import CompileOptions, SourceAsset, compile_css, stylesheets
 from odoo_assets.compilation.stylesheets import (
     Stylesheet,
     _marked_source,
@@ -423,3 +424,11 @@ def test_failing_tools_are_css_errors(tmp_path: Path) -> None:
     silent = fake_command(tmp_path, "silent", "cat > /dev/null")
     with pytest.raises(CompilationError, match=r"rtlcss failed: rtlcss: error processing payload$"):
         compile_css("a.b", css, CompileOptions(rtlcss_command=silent), rtl=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", " ", "\n\t ", "a", " a", "a ", "  a  b\n\nc\t", "a\u00a0\u2003b\x1c\x1dc", "\u3000x\u2028", ".a { b }\n"],
+)
+def test_collapse_whitespace_is_the_regex_substitution(text: str) -> None:
+    assert stylesheets.collapse_whitespace(text) == re.sub(r"\s+", " ", text)
