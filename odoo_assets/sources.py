@@ -19,7 +19,7 @@ from odoo_assets.storage.filestore import Filestore
 StoredFileLookup = Callable[[str], StoredFile | None]
 
 
-def _inside(path: Path, roots: Iterable[Path], real_dirs: dict[str, str]) -> bool:
+def _inside(path: str, roots: Iterable[str], real_dirs: dict[str, str]) -> bool:
     """Whether the real file (symlinks followed) lies under one of the real roots.
 
     `real_dirs` memoises the directories' real paths: a bundle's files share few directories,
@@ -29,7 +29,7 @@ def _inside(path: Path, roots: Iterable[Path], real_dirs: dict[str, str]) -> boo
     real = os.path.join(_real_dir(directory, real_dirs), name)
     if os.path.islink(real):
         real = os.path.realpath(real)
-    return any(real.startswith(str(root) + os.sep) for root in roots)
+    return any(real.startswith(root) for root in roots)
 
 
 def _real_dir(directory: str, real_dirs: dict[str, str]) -> str:
@@ -50,16 +50,19 @@ def read_file_entry(
 
     `addons_paths` are real (symlink-resolved) directories, see real_roots().
     """
-    assert entry.filename is not None
-    path = Path(entry.filename)
-    inside = _inside(path, addons_paths, {} if real_dirs is None else real_dirs)
-    if path.suffix[1:] not in ASSET_EXTENSIONS or not inside:
+    path = entry.filename
+    assert path is not None
+    roots = [str(root) + os.sep for root in addons_paths]
+    inside = _inside(path, roots, {} if real_dirs is None else real_dirs)
+    if os.path.splitext(path)[1][1:] not in ASSET_EXTENSIONS or not inside:
         raise ResolutionError(
             f"bundle {entry.bundle!r}: {entry.url} is outside the addons paths or not an asset"
         )
     try:
+        with open(path, "rb") as handle:
+            data = handle.read()
         # No newline translation and a BOM kept as U+FEFF, as Odoo reads them.
-        return SourceAsset(url=entry.url, content=path.read_bytes().decode("utf-8"))
+        return SourceAsset(url=entry.url, content=data.decode("utf-8"))
     except FileNotFoundError:
         raise ResolutionError(f"bundle {entry.bundle!r}: file {path} disappeared") from None
     except UnicodeDecodeError as exc:
