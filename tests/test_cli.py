@@ -511,3 +511,14 @@ def test_check_names_every_kind_of_problem(odoo_db: OdooTestDb) -> None:
     assert kinds["duplicate"]["url"] == url
     assert kinds["stale"]["url"] == "/web/assets/0000000/web.assets_web.min.css"
     assert kinds["orphan-blob"]["message"].startswith(f"ab/{orphan.name}:")
+
+
+def test_a_bundle_named_twice_is_built_once(odoo_db: OdooTestDb) -> None:
+    result = cli(odoo_db, "bundle", "build", "web.assets_web", "web.assets_web", "--json")
+    assert result.exit_code == 0, result.output
+    assert [(b["bundle"], b["ext"]) for b in json.loads(result.stdout)["bundles"]] == [
+        ("web.assets_web", "min.js"),
+        ("web.assets_web", "min.css"),
+    ]
+    urls = [url for url, _ in bundle_rows(odoo_db)]
+    assert len(urls) == len(set(urls)) == 2

@@ -179,6 +179,10 @@ def run_job(job: CompileJob) -> tuple[CompiledFile, ...] | CompilationError:
 Output = tuple[CompiledFile, ...] | CompilationError
 
 
+def _ready() -> None:
+    """A job that does nothing: submitting it starts the pool's processes."""
+
+
 @dataclass
 class Compiler:
     """Runs compile jobs: from the cache when it can, on several processes when asked.
@@ -208,6 +212,7 @@ class Compiler:
             pool = ProcessPoolExecutor(
                 max_workers=self.workers, mp_context=multiprocessing.get_context("fork")
             )
+            pool.submit(_ready)  # forks every worker now, while the variants are prepared
         try:
             yield CompileSession(self, pool)
         finally:
@@ -372,20 +377,24 @@ def run_variants(
     compiler = compiler or Compiler()
     progress.start(2 * len(variants))
     jobs: dict[str, CompileJob] = {}
-    planned: list[_Planned] = []
     stored = None if force else _stored_by_url(ws)
+    variants = list(dict.fromkeys(variants))  # a variant named twice is built once
+    by_index: dict[int, _Planned] = {}
     with compiler.session() as session:
-        for variant in variants:
+        # Stylesheets first: libsass is the longest job, so it should start first.
+        for index in sorted(range(len(variants)), key=lambda i: variants[i].asset_type != "css"):
+            variant = variants[index]
             try:
                 item = _prepare(ws, variant, force, jobs, stored)
                 if item.key is not None:
                     session.submit(item.key, jobs[item.key])
-                planned.append(item)
             except OdooAssetsError as exc:
                 ws.db.conn.rollback()
-                planned.append(_Planned(variant, _failed(variant, exc)))
+                item = _Planned(variant, _failed(variant, exc))
+            by_index[index] = item
             progress.advance(variant.label())
         compiled = session.results()
+    planned = [by_index[index] for index in range(len(variants))]
     by_key: dict[str, list[_Planned]] = {}
     for item in planned:
         if item.key is not None:
