@@ -179,10 +179,6 @@ def run_job(job: CompileJob) -> tuple[CompiledFile, ...] | CompilationError:
 Output = tuple[CompiledFile, ...] | CompilationError
 
 
-def _ready() -> None:
-    """A job that does nothing: submitting it starts the pool's processes."""
-
-
 @dataclass
 class Compiler:
     """Runs compile jobs: from the cache when it can, on several processes when asked.
@@ -203,21 +199,13 @@ class Compiler:
 
     @contextmanager
     def session(self) -> Iterator[CompileSession]:
-        pool: Executor | None = None
-        if self.workers > 1 and threading.active_count() == 1:
-            # Imported here: a run with nothing to compile should not pay for it.
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("fork")
-            )
-            pool.submit(_ready)  # forks every worker now, while the variants are prepared
+        # Forked workers only from a single-threaded process (fork copies one thread).
+        session = CompileSession(self, self.workers if threading.active_count() == 1 else 1)
         try:
-            yield CompileSession(self, pool)
+            yield session
         finally:
-            if pool is not None:
-                pool.shutdown(cancel_futures=True)
+            if session.pool is not None:
+                session.pool.shutdown(cancel_futures=True)
 
     def run(self, jobs: dict[str, CompileJob]) -> dict[str, Output]:
         with self.session() as session:
@@ -229,7 +217,8 @@ class Compiler:
 @dataclass
 class CompileSession:
     compiler: Compiler
-    pool: Executor | None
+    workers: int = 1
+    pool: Executor | None = None  # started by the first job that has to be compiled
     jobs: dict[str, CompileJob] = field(default_factory=dict)
     done: dict[str, Output] = field(default_factory=dict)
     futures: dict[str, Future[Output]] = field(default_factory=dict)
@@ -242,7 +231,14 @@ class CompileSession:
         cached = cache.get(key) if cache else None
         if cached is not None:
             self.done[key] = cached
-        elif self.pool is not None:
+        elif self.workers > 1:
+            if self.pool is None:
+                # Imported here: a run with nothing to compile should not pay for it.
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
+
+                context = multiprocessing.get_context("fork")
+                self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
             self.futures[key] = self.pool.submit(run_job, job)
 
     def results(self) -> dict[str, Output]:
