@@ -494,6 +494,27 @@ def test_index_content_compression(bare_odoo_db: OdooTestDb, store: Filestore, c
     assert (method, text) == ("lz4" if lz4 else "pglz", content.decode().rstrip("\n"))
 
 
+def test_a_blob_written_earlier_is_written_again_if_it_went_missing(
+    bare_odoo_db: OdooTestDb, store: Filestore, conn: Any
+) -> None:
+    early = store.write_blob(JS)
+    store.path_for(early.store_fname).unlink()  # the collector ran before the row was stored
+    [row] = att.insert_bundle_attachments(
+        conn,
+        store,
+        name="web.assets_web.min.js",
+        urls=["/web/assets/1234567/web.assets_web.min.js"],
+        content=JS,
+        mimetype="application/javascript",
+        location="file",
+        company_id=1,
+        blob=early,
+    )
+    conn.commit()
+    assert (row.store_fname, row.checksum) == (early.store_fname, JS_SHA)
+    assert store.path_for(early.store_fname).read_bytes() == JS
+
+
 def test_clean_many_applies_each_pattern_to_its_own_url(bare_odoo_db: OdooTestDb, store: Filestore) -> None:
     frontend = "/web/assets/{}/{}/web.assets_frontend.min.css"
     with bare_odoo_db.connect() as conn:

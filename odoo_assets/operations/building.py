@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Iterator, Sequence
-from concurrent.futures import Executor, Future
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, Future, as_completed
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -25,6 +26,7 @@ from odoo_assets.operations.workspace import (
     variant_url,
 )
 from odoo_assets.storage import attachments as att
+from odoo_assets.storage.filestore import BlobWrite
 from odoo_assets.versions import ANY_UNIQUE, AssetType, bundle_version
 
 
@@ -241,18 +243,30 @@ class CompileSession:
                 self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
             self.futures[key] = self.pool.submit(run_job, job)
 
-    def results(self) -> dict[str, Output]:
+    def results(self, on_result: Callable[[str, Output], None] | None = None) -> dict[str, Output]:
+        """Every job's output. `on_result` sees each one as soon as it is known: cached ones
+        first, then pool results as they complete, so the caller's work on them overlaps
+        with the compilations still running."""
+        for key in list(self.done):
+            if on_result is not None:
+                on_result(key, self.done[key])
+        pending = {future: key for key, future in self.futures.items()}
+        for future in as_completed(pending):
+            self._record(pending[future], future.result(), on_result)
         for key, job in self.jobs.items():
-            if key in self.done:
-                continue
-            output = self.futures[key].result() if key in self.futures else run_job(job)
-            self.done[key] = output
-            self.compiler.ran.append(key)
-            if self.compiler.cache is not None and not isinstance(output, CompilationError):
-                self.compiler.cache.put(key, output)
-        self.compiler.last_results = dict(self.done)
+            if key not in self.done:
+                self._record(key, run_job(job), on_result)
+        self.compiler.last_results = {key: self.done[key] for key in self.jobs}
         self.compiler.last_jobs = dict(self.jobs)
-        return self.done
+        return self.compiler.last_results
+
+    def _record(self, key: str, output: Output, on_result: Callable[[str, Output], None] | None) -> None:
+        self.done[key] = output
+        self.compiler.ran.append(key)
+        if self.compiler.cache is not None and not isinstance(output, CompilationError):
+            self.compiler.cache.put(key, output)
+        if on_result is not None:
+            on_result(key, output)
 
 
 def _existing_intact(
@@ -389,7 +403,8 @@ def run_variants(
                 item = _Planned(variant, _failed(variant, exc))
             by_index[index] = item
             progress.advance(variant.label())
-        compiled = session.results()
+        written = _BlobWriter(ws, enabled=not dry_run)
+        compiled = session.results(written.add)
     planned = [by_index[index] for index in range(len(variants))]
     by_key: dict[str, list[_Planned]] = {}
     for item in planned:
@@ -401,13 +416,21 @@ def run_variants(
             for item in group:
                 item.outcome = _failed(item.variant, output)
             continue
-        size = len(output[0].content.encode("utf-8"))
+        datas = written.datas(key, output)
+        size = len(datas[0])
         for item in group:
             item.outcome.size = size
             item.outcome.status = "would-build" if dry_run else "built"
         if not dry_run:
             try:
-                new_ids = _store(ws, [(item.variant, item.unique) for item in group], output, force=force)
+                new_ids = _store(
+                    ws,
+                    [(item.variant, item.unique) for item in group],
+                    output,
+                    force=force,
+                    datas=datas,
+                    blobs=written.blobs.get(key),
+                )
                 for item, ids in zip(group, new_ids, strict=True):
                     item.outcome.attachment_ids = ids
             except OdooAssetsError as exc:
@@ -421,6 +444,33 @@ def run_variants(
     return [item.outcome for item in planned]
 
 
+@dataclass
+class _BlobWriter:
+    """Writes the blobs of each compiled output as soon as it is known, while other bundles
+    still compile; the rows naming them are inserted later, in plan order. A blob the
+    collector removes in between is written again when its row is stored."""
+
+    ws: Workspace
+    enabled: bool
+    blobs: dict[str, list[BlobWrite | None]] = field(default_factory=dict)
+    encoded: dict[str, list[bytes]] = field(default_factory=dict)
+
+    def datas(self, key: str, output: Sequence[CompiledFile]) -> list[bytes]:
+        if key not in self.encoded:
+            self.encoded[key] = [compiled.content.encode("utf-8") for compiled in output]
+        return self.encoded[key]
+
+    def add(self, key: str, output: Output) -> None:
+        if not self.enabled or self.ws.location == "db" or isinstance(output, CompilationError):
+            return
+        # On failure, storing the rows writes the blob again and reports the problem there.
+        with contextlib.suppress(OdooAssetsError):
+            self.blobs[key] = [
+                self.ws.filestore.write_blob(data, self.ws.series, replace_damaged=True) if data else None
+                for data in self.datas(key, output)
+            ]
+
+
 def _failed(variant: Variant, exc: Exception) -> Outcome:
     log.error("%s: %s", variant.label(), exc)
     return Outcome(variant.bundle, variant.ext, variant.website_id, variant.rtl, "failed", error=str(exc))
@@ -432,13 +482,18 @@ def _store(
     files: Sequence[CompiledFile],
     *,
     force: bool,
+    datas: Sequence[bytes] | None = None,
+    blobs: Sequence[BlobWrite | None] | None = None,
 ) -> list[list[int]]:
     """Write the blobs and the rows of variants that share their compiled files (the website
     variants of one bundle), clean older versions and signal workers: one transaction.
 
     Returns the new row ids of each variant, in order; none for a variant that another run
-    stored while this one compiled.
+    stored while this one compiled. `datas` are the files' bytes, `blobs` where they were
+    already written (both optional).
     """
+    datas = datas or [compiled.content.encode("utf-8") for compiled in files]
+    blobs = blobs or [None] * len(files)
     conn = ws.db.conn
     company_id, website_column = ws.attachment_defaults()
     ids: list[list[int]] = [[] for _ in variants]
@@ -453,19 +508,20 @@ def _store(
             conn.rollback()
             return ids
         kept: list[att.KeptVersion] = []
-        for compiled in files:
+        for compiled, data, blob in zip(files, datas, blobs, strict=True):
             urls = [variant_url(variants[i][0], variants[i][1], compiled.ext) for i in todo]
             rows = att.insert_bundle_attachments(
                 conn,
                 ws.filestore,
                 name=f"{variants[0][0].bundle}.{compiled.ext}",
                 urls=urls,
-                content=compiled.content.encode("utf-8"),
+                content=data,
                 mimetype=compiled.mimetype,
                 location=ws.location,
                 company_id=company_id,
                 website_column=website_column,
                 lz4=ws.lz4,
+                blob=blob,
             )
             for i, row in zip(todo, rows, strict=True):
                 variant, unique = variants[i]

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from psycopg.rows import class_row
 
 from odoo_assets.storage.database import Conn, has_column
-from odoo_assets.storage.filestore import Filestore, storage_location
+from odoo_assets.storage.filestore import BlobWrite, Filestore, storage_location
 from odoo_assets.versions import ANY_UNIQUE, CSS_BUNDLE_EXTENSIONS
 
 __all__ = [
@@ -179,6 +179,7 @@ def insert_bundle_attachments(
     series: str = "17.0",
     replace_damaged: bool = True,
     lz4: bool = False,
+    blob: BlobWrite | None = None,
 ) -> list[BundleAttachment]:
     """Store content once (blob + checklist entry, or db_datas) and INSERT one bundle row per
     URL, with the values Odoo 17 gives a bundle it saves, in the caller's transaction.
@@ -194,6 +195,9 @@ def insert_bundle_attachments(
     With lz4 (see database.lz4_available), the server compresses index_content, which copies
     the content into every row, with lz4 rather than pglz: about ten times cheaper for the
     rows of many websites, and read back the same way by any server that writes it.
+
+    `blob` is the result of writing content to the filestore earlier (while other bundles
+    were still compiling): it is only checked, and written again if it went missing.
     """
     if not urls:
         return []
@@ -223,12 +227,14 @@ def insert_bundle_attachments(
     }
     if content:
         values["file_size"] = len(content)
-        values["checksum"] = hashlib.sha1(content).hexdigest()
         values["index_content"] = index_content(content, mimetype)
         if location == "db":
+            values["checksum"] = hashlib.sha1(content).hexdigest()
             values["db_datas"] = content
         else:
-            blob = filestore.write_blob(content, series, replace_damaged=replace_damaged)
+            if blob is None or not filestore.still_there(blob, len(content)):
+                blob = filestore.write_blob(content, series, replace_damaged=replace_damaged)
+            values["checksum"] = blob.sha1
             values["store_fname"] = blob.store_fname
     columns = ", ".join(values)
     selected = ", ".join(f"%({key})s::{_COLUMN_TYPES[key]}" for key in values)

@@ -197,6 +197,14 @@ class Filestore:
         entry.touch()
         _adopt(entry, _owner(entry.parent))
 
+    def still_there(self, blob: BlobWrite, size: int) -> bool:
+        """Whether a blob written earlier in this run is still in place (the collector may
+        have removed it before the row naming it was locked in): its name and size match."""
+        try:
+            return self.path_for(blob.store_fname).stat().st_size == size
+        except OSError:
+            return False
+
     def read_blob(self, store_fname: str) -> bytes:
         """The blob's bytes; OSError (FileNotFoundError) when it is not there."""
         return self.path_for(store_fname).read_bytes()
