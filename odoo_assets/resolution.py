@@ -7,7 +7,6 @@ is a ResolvedBundle whose entries keep where each file came from, for `bundle in
 from __future__ import annotations
 
 import difflib
-import glob
 import logging
 import os
 import re
@@ -16,6 +15,7 @@ from dataclasses import dataclass, field
 
 from odoo_assets.addons import Addon, AddonIndex
 from odoo_assets.errors import ResolutionError
+from odoo_assets.globbing import Globber
 
 log = logging.getLogger(__name__)
 
@@ -193,9 +193,10 @@ class ResolutionContext:
     website_installed: bool = False
     website_id: int | None = None
     attachment_lookup: Callable[[str], AttachmentAsset | None] = _no_attachment
-    # Glob results by absolute pattern, shareable by the contexts of one run (the files
-    # do not depend on the website).
+    # Glob results by absolute pattern, and the directory listings behind them, shareable
+    # by the contexts of one run (the files do not depend on the website).
     glob_cache: dict[str, list[tuple[str, float]]] | None = None
+    globber: Globber = field(default_factory=Globber)
 
 
 # --- Paths -------------------------------------------------------------------------------------
@@ -210,10 +211,10 @@ class PathMatch:
     last_modified: float | None
 
 
-def _glob_static(pattern: str) -> list[tuple[str, float]]:
+def _glob_static(pattern: str, globber: Globber) -> list[tuple[str, float]]:
     """Python's recursive glob, asset extensions only, sorted by (absolute path, mtime)."""
     found = []
-    for name in glob.glob(pattern, recursive=True):
+    for name in globber.glob(pattern):
         if name.rpartition(".")[2] in ASSET_EXTENSIONS:
             found.append((name, os.path.getmtime(name)))
     return sorted(found)
@@ -244,7 +245,7 @@ def get_paths(ctx: ResolutionContext, path_def: str, bundle: str) -> list[PathMa
             cache = ctx.glob_cache
             found = cache.get(full_path) if cache is not None else None
             if found is None:
-                found = _glob_static(full_path)
+                found = _glob_static(full_path, ctx.globber)
                 if cache is not None:
                     cache[full_path] = found
             matches = [

@@ -22,6 +22,7 @@ from odoo_assets.addons import (
 from odoo_assets.compilation import CompileOptions, SourceAsset
 from odoo_assets.config import Settings
 from odoo_assets.errors import ConfigError, ResolutionError
+from odoo_assets.globbing import Globber
 from odoo_assets.resolution import (
     AttachmentAsset,
     BundleEntry,
@@ -95,6 +96,7 @@ class Workspace:
     _files: dict[str, SourceAsset] = field(default_factory=dict)
     _real_dirs: dict[str, str] = field(default_factory=dict)
     _globs: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    _globber: Globber = field(default_factory=Globber)
     _defaults: tuple[int | None, bool] | None = None
     css_error_fallback: bool = False
 
@@ -163,6 +165,7 @@ class Workspace:
             website_id=website_id if self.website_installed else None,
             attachment_lookup=lookup,
             glob_cache=self._globs,
+            globber=self._globber,
         )
 
     def resolve(self, bundle: str, website_id: int | None) -> ResolvedBundle:
