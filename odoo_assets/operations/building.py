@@ -380,8 +380,9 @@ def run_variants(
     progress: Progress | None = None,
     compiler: Compiler | None = None,
 ) -> list[Outcome]:
-    """Prepare every variant, compile what is needed (once per distinct input), then store
-    in plan order, one transaction per variant. A failing variant does not stop the others."""
+    """Prepare every variant, compile what is needed (once per distinct input) and store in
+    plan order, one transaction per compiled output (website variants share theirs), each as
+    soon as it can be. A failing variant does not stop the others."""
     ensure_writable(ws)
     progress = progress or Progress()
     compiler = compiler or Compiler()
@@ -403,33 +404,62 @@ def run_variants(
                 item = _Planned(variant, _failed(variant, exc))
             by_index[index] = item
             progress.advance(variant.label())
-        written = _BlobWriter(ws, enabled=not dry_run)
-        compiled = session.results(written.add)
-    planned = [by_index[index] for index in range(len(variants))]
-    by_key: dict[str, list[_Planned]] = {}
+        planned = [by_index[index] for index in range(len(variants))]
+        by_key: dict[str, list[_Planned]] = {}
+        for item in planned:
+            if item.key is not None:
+                by_key.setdefault(item.key, []).append(item)
+        storer = _Storer(ws, list(by_key.items()), force=force, dry_run=dry_run, progress=progress)
+        session.results(storer.add)
     for item in planned:
-        if item.key is not None:
-            by_key.setdefault(item.key, []).append(item)
-    for key, group in by_key.items():
-        output = compiled[key]
+        if item.key is None:
+            progress.advance(item.variant.label())
+    return [item.outcome for item in planned]
+
+
+@dataclass
+class _Storer:
+    """Stores each group of variants sharing one compiled output (in plan order) as soon
+    as its output and those of the groups before it are known, while later ones compile."""
+
+    ws: Workspace
+    groups: list[tuple[str, list[_Planned]]]
+    force: bool
+    dry_run: bool
+    progress: Progress
+    outputs: dict[str, Output] = field(default_factory=dict)
+    stored: int = 0  # groups done, in order
+
+    def __post_init__(self) -> None:
+        self.written = _BlobWriter(self.ws, enabled=not self.dry_run)
+
+    def add(self, key: str, output: Output) -> None:
+        self.written.add(key, output)
+        self.outputs[key] = output
+        while self.stored < len(self.groups) and self.groups[self.stored][0] in self.outputs:
+            key, group = self.groups[self.stored]
+            self.stored += 1
+            self._finish(key, group, self.outputs[key])
+
+    def _finish(self, key: str, group: list[_Planned], output: Output) -> None:
         if isinstance(output, CompilationError):
             for item in group:
                 item.outcome = _failed(item.variant, output)
-            continue
-        datas = written.datas(key, output)
-        size = len(datas[0])
+                self.progress.advance(item.variant.label())
+            return
+        datas = self.written.datas(key, output)
         for item in group:
-            item.outcome.size = size
-            item.outcome.status = "would-build" if dry_run else "built"
-        if not dry_run:
+            item.outcome.size = len(datas[0])
+            item.outcome.status = "would-build" if self.dry_run else "built"
+        if not self.dry_run:
             try:
                 new_ids = _store(
-                    ws,
+                    self.ws,
                     [(item.variant, item.unique) for item in group],
                     output,
-                    force=force,
+                    force=self.force,
                     datas=datas,
-                    blobs=written.blobs.get(key),
+                    blobs=self.written.blobs.get(key),
                 )
                 for item, ids in zip(group, new_ids, strict=True):
                     item.outcome.attachment_ids = ids
@@ -437,11 +467,7 @@ def run_variants(
                 for item in group:
                     item.outcome = _failed(item.variant, exc)
         for item in group:
-            progress.advance(item.variant.label())
-    for item in planned:
-        if item.key is None:
-            progress.advance(item.variant.label())
-    return [item.outcome for item in planned]
+            self.progress.advance(item.variant.label())
 
 
 @dataclass
