@@ -429,6 +429,7 @@ class _Storer:
     progress: Progress
     outputs: dict[str, Output] = field(default_factory=dict)
     stored: int = 0  # groups done, in order
+    written: _BlobWriter = field(init=False)
 
     def __post_init__(self) -> None:
         self.written = _BlobWriter(self.ws, enabled=not self.dry_run)
