@@ -489,7 +489,8 @@ def test_index_content_compression(bare_odoo_db: OdooTestDb, store: Filestore, c
     )
     conn.commit()
     [(method, text)] = bare_odoo_db.query(
-        "SELECT pg_column_compression(index_content), index_content FROM ir_attachment WHERE id = %s", (row.id,)
+        "SELECT pg_column_compression(index_content), index_content FROM ir_attachment WHERE id = %s",
+        (row.id,),
     )
     assert (method, text) == ("lz4" if lz4 else "pglz", content.decode().rstrip("\n"))
 

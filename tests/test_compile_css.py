@@ -428,7 +428,18 @@ def test_failing_tools_are_css_errors(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", " ", "\n\t ", "a", " a", "a ", "  a  b\n\nc\t", "a\u00a0\u2003b\x1c\x1dc", "\u3000x\u2028", ".a { b }\n"],
+    [
+        "",
+        " ",
+        "\n\t ",
+        "a",
+        " a",
+        "a ",
+        "  a  b\n\nc\t",
+        "a\u00a0\u2003b\x1c\x1dc",
+        "\u3000x\u2028",
+        ".a { b }\n",
+    ],
 )
 def test_collapse_whitespace_is_the_regex_substitution(text: str) -> None:
     assert stylesheets.collapse_whitespace(text) == re.sub(r"\s+", " ", text)
