@@ -66,7 +66,8 @@ test: postgres
 	$(BIN)/python -m pytest -q
 
 lint: venv
-	$(BIN)/ruff check odoo_assets tests
+	$(BIN)/ruff check odoo_assets tests bench
+	$(BIN)/ruff format --check odoo_assets tests bench
 	$(BIN)/mypy
 
 bench: venv
