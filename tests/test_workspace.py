@@ -1,8 +1,11 @@
-"""A workspace resolves many websites in one run exactly as it resolves each one alone."""
+"""One workspace for many websites: resolved as each alone, each shared blob checked once."""
 
 from __future__ import annotations
 
+import pytest
+
 from odoo_assets import operations
+from odoo_assets.storage.filestore import BlobStatus, Filestore
 from tests.conftest import OdooTestDb
 
 SHARED = "/_custom/web.assets_frontend/shared.scss"
@@ -47,3 +50,29 @@ def test_each_website_resolves_as_if_alone(odoo_db: OdooTestDb) -> None:
     # A bundle that looks an attachment up is resolved for each website: website 4 has it.
     dates = {w: [e.last_modified for e in custom[w].entries if e.url == SHARED] for w in order}
     assert dates[4] != dates[3] == dates[6] == [None]
+
+
+def test_a_blob_shared_by_website_rows_is_hashed_once_per_run(
+    odoo_db: OdooTestDb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_websites(odoo_db)  # 3, 4 and 6 get the same frontend CSS
+    request = operations.BuildRequest(bundles=("web.assets_frontend",), websites=(3, 4, 6))
+    with operations.open_workspace(odoo_db.settings(), odoo_db.name) as ws:
+        operations.build(ws, request)
+    hashed: list[str] = []
+    original = Filestore.blob_status
+
+    def counting(self: Filestore, store_fname: str, checksum: str | None) -> BlobStatus:
+        hashed.append(store_fname)
+        return original(self, store_fname, checksum)
+
+    monkeypatch.setattr(Filestore, "blob_status", counting)
+    with operations.open_workspace(odoo_db.settings(), odoo_db.name) as ws:
+        rows = operations.list_bundles(ws)
+        css = [r for r in rows if r.ext == "min.css"]
+        assert [r.website_id for r in css] == [3, 4, 6] and len({r.row.store_fname for r in css}) == 1
+        assert all(r.blob == "ok" for r in rows)
+        assert sorted(hashed) == sorted({r.row.store_fname for r in rows})  # once per blob
+        ws.filestore.path_for(css[0].row.store_fname or "").write_bytes(b"damaged")
+        assert operations.row_status(ws, css[0].row) == "ok"  # what this run saw
+        assert operations.row_status(ws, css[0].row, fresh=True) == "corrupt"

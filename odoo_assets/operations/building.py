@@ -496,6 +496,9 @@ class _BlobWriter:
                 self.ws.filestore.write_blob(data, self.ws.series, replace_damaged=True) if data else None
                 for data in self.datas(key, output)
             ]
+        for blob in self.blobs.get(key, ()):
+            if blob is not None:
+                self.ws.forget_blob(blob.store_fname)
 
 
 def _failed(variant: Variant, exc: Exception) -> Outcome:
@@ -530,7 +533,9 @@ def _store(
         todo = list(range(len(variants)))
         if not force:
             newest = att.newest_by_url(conn, primary, website_column=website_column)
-            todo = [i for i in todo if primary[i] not in newest or not blob_ok(ws, newest[primary[i]])]
+            todo = [
+                i for i in todo if primary[i] not in newest or not blob_ok(ws, newest[primary[i]], fresh=True)
+            ]
         if not todo:
             conn.rollback()
             return ids
@@ -550,6 +555,8 @@ def _store(
                 lz4=ws.lz4,
                 blob=blob,
             )
+            if rows and rows[0].store_fname:
+                ws.forget_blob(rows[0].store_fname)
             for i, row in zip(todo, rows, strict=True):
                 variant, unique = variants[i]
                 ids[i].append(row.id)

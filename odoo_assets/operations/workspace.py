@@ -87,6 +87,7 @@ class Workspace:
     filestore: Filestore
     location: str
     _lz4: bool | None = None
+    _blob_status: dict[tuple[str, str | None], str] = field(default_factory=dict)
     _contexts: dict[int | None, ResolutionContext] = field(default_factory=dict)
     _resolved: dict[tuple[str, int | None], ResolvedBundle] = field(default_factory=dict)
     # Bundles resolved without looking up any attachment, by what their resolution depended on.
@@ -127,6 +128,18 @@ class Workspace:
         if self._lz4 is None:
             self._lz4 = database.lz4_available(self.db.conn)
         return self._lz4
+
+    def blob_status(self, store_fname: str, checksum: str | None, *, fresh: bool = False) -> str:
+        """Filestore.blob_status, hashing each blob once per run (the website variants of a
+        bundle share theirs) unless `fresh`; blobs this run writes are forgotten."""
+        key = (store_fname, checksum)
+        if fresh or key not in self._blob_status:
+            self._blob_status[key] = self.filestore.blob_status(store_fname, checksum)
+        return self._blob_status[key]
+
+    def forget_blob(self, store_fname: str) -> None:
+        for key in [key for key in self._blob_status if key[0] == store_fname]:
+            del self._blob_status[key]
 
     def stored_file(self, url: str, website_id: int | None) -> StoredFile | None:
         key = (url, website_id)
@@ -312,14 +325,16 @@ def current_version(ws: Workspace, variant: Variant) -> str:
 # --- Stored rows ------------------------------------------------------------------------------
 
 
-def blob_ok(ws: Workspace, row: att.BundleAttachment) -> bool:
-    return row_status(ws, row) == "ok"
+def blob_ok(ws: Workspace, row: att.BundleAttachment, *, fresh: bool = False) -> bool:
+    return row_status(ws, row, fresh=fresh) == "ok"
 
 
-def row_status(ws: Workspace, row: att.BundleAttachment) -> str:
-    """ok, missing or corrupt: does the stored content still match the row's checksum?"""
+def row_status(ws: Workspace, row: att.BundleAttachment, *, fresh: bool = False) -> str:
+    """ok, missing or corrupt: does the stored content still match the row's checksum?
+
+    A blob is hashed once per run; `fresh` looks again (as under a lock, before deciding)."""
     if row.store_fname:
-        return ws.filestore.blob_status(row.store_fname, row.checksum)
+        return ws.blob_status(row.store_fname, row.checksum, fresh=fresh)
     content = att.read_db_datas(ws.db.conn, row.id)
     if content is None:
         return "missing"
