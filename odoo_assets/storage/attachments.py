@@ -194,7 +194,8 @@ def insert_bundle_attachments(
 
     With lz4 (see database.lz4_available), the server compresses index_content, which copies
     the content into every row, with lz4 rather than pglz: about ten times cheaper for the
-    rows of many websites, and read back the same way by any server that writes it.
+    rows of many websites, and transparent to every reader (the server that can write lz4
+    values reads them).
 
     `blob` is the result of writing content to the filestore earlier (while other bundles
     were still compiling): it is only checked, and written again if it went missing.
@@ -354,7 +355,8 @@ def _unlink(
     (SKIP LOCKED), and put the blob of every row found on the checklist — the collector keeps
     whatever is still referenced. Returns the deleted rows, by id.
 
-    `joined` is an extra FROM item the condition may refer to (ir_attachment is aliased so).
+    `joined` is an extra FROM item (a JOIN clause) the condition may refer to; the condition
+    then names ir_attachment's columns with the table name.
     """
     columns = _row_columns(_website_column(conn, website_column))
     with conn.cursor(row_factory=class_row(BundleAttachment)) as cur:
