@@ -55,13 +55,9 @@ def run_once(conf: Path, db: str, *args: str) -> dict[str, float]:
     }
 
 
-def run_cli(conf: Path, db: str, *args: str, before: tuple[str, ...] = ()) -> dict[str, float]:
-    """The median of REPEAT runs (by wall time); `before` runs first each time, unmeasured."""
-    runs = []
-    for _ in range(REPEAT):
-        if before:
-            run_once(conf, db, *before)
-        runs.append(run_once(conf, db, *args))
+def run_cli(conf: Path, db: str, *args: str) -> dict[str, float]:
+    """The median of REPEAT runs, by wall time; the peak memory of them all."""
+    runs = [run_once(conf, db, *args) for _ in range(REPEAT)]
     median = sorted(runs, key=lambda r: r["wall_s"])[len(runs) // 2]
     result = {key: round(value, 3) for key, value in median.items()}
     result["peak_mb"] = round(max(r["peak_mb"] for r in runs), 1)
