@@ -74,7 +74,7 @@ def raw_library_cpu(conf: Path, db: str) -> dict[str, float]:
     with operations.open_workspace(settings, db) as ws:
         jobs: dict[str, operations.CompileJob] = {}
         for variant in operations.plan_variants(ws, operations.BuildRequest()):
-            operations._prepare(ws, variant, True, jobs)
+            operations._prepare(ws, variant, True, jobs, {})
         include = [str(ws.compile_options().bootstrap_scss_dir)]
     runs = []
     for _ in range(REPEAT):

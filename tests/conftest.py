@@ -21,6 +21,8 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from odoo_assets.config import Settings
+from odoo_assets.storage import attachments as att
+from odoo_assets.storage.filestore import Filestore
 from tests import pgcluster
 
 if TYPE_CHECKING:
@@ -241,3 +243,32 @@ class CliRunnerFn:
 @pytest.fixture
 def run_cli() -> CliRunnerFn:
     return CliRunnerFn()
+
+
+def insert_bundle_row(
+    conn: psycopg.Connection[Any],
+    store: Filestore,
+    url: str,
+    content: bytes,
+    *,
+    mimetype: str | None = None,
+    location: str = "file",
+    **options: Any,
+) -> att.BundleAttachment:
+    """One bundle row as the tool writes it, named and typed after its URL (not committed)."""
+    parsed = att.parse_bundle_url(url)
+    assert parsed is not None
+    if mimetype is None:
+        mimetype = "text/css" if "css" in parsed.ext else "application/javascript"
+    [row] = att.insert_bundle_attachments(
+        conn,
+        store,
+        name=f"{parsed.bundle}.{parsed.ext}",
+        urls=[url],
+        content=content,
+        mimetype=mimetype,
+        location=location,
+        company_id=1,
+        **options,
+    )
+    return row

@@ -14,7 +14,7 @@ from odoo_assets.storage import database
 from odoo_assets.storage.attachments import BundleUrl, parse_bundle_url
 from odoo_assets.storage.filestore import Filestore
 from odoo_assets.versions import attachment_url
-from tests.conftest import OdooTestDb
+from tests.conftest import OdooTestDb, insert_bundle_row
 
 JS = b'\n/* /web/static/src/a.js */\nconsole.log("\xc3\xa9t\xc3\xa9");'
 JS_SHA = hashlib.sha1(JS).hexdigest()
@@ -25,28 +25,9 @@ Row = dict[str, Any]
 
 
 def insert(
-    conn: psycopg.Connection[Any],
-    store: Filestore,
-    url: str,
-    content: bytes = JS,
-    *,
-    mimetype: str | None = None,
-    location: str = "file",
+    conn: psycopg.Connection[Any], store: Filestore, url: str, content: bytes = JS, **options: Any
 ) -> att.BundleAttachment:
-    parsed = parse_bundle_url(url)
-    assert parsed is not None
-    if mimetype is None:
-        mimetype = "text/css" if "css" in parsed.ext else "application/javascript"
-    return att.insert_bundle_attachment(
-        conn,
-        store,
-        name=f"{parsed.bundle}.{parsed.ext}",
-        url=url,
-        content=content,
-        mimetype=mimetype,
-        location=location,
-        company_id=1,
-    )
+    return insert_bundle_row(conn, store, url, content, **options)
 
 
 def full_row(db: OdooTestDb, attachment_id: int) -> Row:
@@ -324,7 +305,7 @@ def test_clean_other_versions_touches_only_that_pattern(bare_odoo_db: OdooTestDb
         store.checklist_path(name).unlink()
     with bare_odoo_db.connect() as conn:
         removed = att.clean_other_versions(
-            conn, store, "/web/assets/_______/web.assets_web.min.js", keep_url=CLEAN_URLS[1]
+            conn, store, [att.KeptVersion("/web/assets/_______/web.assets_web.min.js", CLEAN_URLS[1])]
         )
         conn.commit()
     assert [r.url for r in removed] == [CLEAN_URLS[0], CLEAN_URLS[8]]
@@ -342,7 +323,9 @@ def test_clean_website_variant_leaves_the_plain_one(bare_odoo_db: OdooTestDb, st
         w2 = insert(conn, store, "/web/assets/2/ccccccc/web.assets_frontend.min.css", CSS)
         w1_rtl = insert(conn, store, "/web/assets/1/ddddddd/web.assets_frontend.rtl.min.css", CSS)
         removed = att.clean_other_versions(
-            conn, store, "/web/assets/1/_______/web.assets_frontend.min.css", keep_url=new_w1.url or ""
+            conn,
+            store,
+            [att.KeptVersion("/web/assets/1/_______/web.assets_frontend.min.css", new_w1.url or "")],
         )
         conn.commit()
     assert [r.id for r in removed] == [old_w1.id]
@@ -359,7 +342,7 @@ def test_clean_with_keep_id_replaces_earlier_rows_of_the_same_url(
         other = insert(conn, store, "/web/assets/bbbbbbb/web.assets_web.min.js")
         second = insert(conn, store, url)
         removed = att.clean_other_versions(
-            conn, store, "/web/assets/_______/web.assets_web.min.js", keep_url=url, keep_id=second.id
+            conn, store, [att.KeptVersion("/web/assets/_______/web.assets_web.min.js", url, second.id)]
         )
         conn.commit()
     assert [r.id for r in removed] == [first.id, other.id]
@@ -380,7 +363,7 @@ def test_clean_skips_rows_locked_elsewhere_but_marks_their_blobs(
         locker.execute("SELECT id FROM ir_attachment WHERE id = %s FOR UPDATE", (locked.id,))
         conn.execute("SET lock_timeout = '2s'")  # waiting instead of skipping fails the test
         removed = att.clean_other_versions(
-            conn, store, "/web/assets/_______/web.assets_web.min.js", keep_url=keep.url or ""
+            conn, store, [att.KeptVersion("/web/assets/_______/web.assets_web.min.js", keep.url or "")]
         )
         conn.commit()
         locker.rollback()
@@ -476,17 +459,7 @@ def test_index_content_compression(bare_odoo_db: OdooTestDb, store: Filestore, c
     if lz4 and not database.lz4_available(conn):
         pytest.skip("this PostgreSQL has no lz4")
     content = b"".join(b".o_%d{color:red}\n" % i for i in range(2000))
-    [row] = att.insert_bundle_attachments(
-        conn,
-        store,
-        name="web.assets_web.min.css",
-        urls=["/web/assets/1234567/web.assets_web.min.css"],
-        content=content,
-        mimetype="text/css",
-        location="file",
-        company_id=1,
-        lz4=lz4,
-    )
+    row = insert(conn, store, "/web/assets/1234567/web.assets_web.min.css", content, lz4=lz4)
     conn.commit()
     [(method, text)] = bare_odoo_db.query(
         "SELECT pg_column_compression(index_content), index_content FROM ir_attachment WHERE id = %s",
@@ -500,17 +473,7 @@ def test_a_blob_written_earlier_is_written_again_if_it_went_missing(
 ) -> None:
     early = store.write_blob(JS)
     store.path_for(early.store_fname).unlink()  # the collector ran before the row was stored
-    [row] = att.insert_bundle_attachments(
-        conn,
-        store,
-        name="web.assets_web.min.js",
-        urls=["/web/assets/1234567/web.assets_web.min.js"],
-        content=JS,
-        mimetype="application/javascript",
-        location="file",
-        company_id=1,
-        blob=early,
-    )
+    row = insert(conn, store, "/web/assets/1234567/web.assets_web.min.js", JS, blob=early)
     conn.commit()
     assert (row.store_fname, row.checksum) == (early.store_fname, JS_SHA)
     assert store.path_for(early.store_fname).read_bytes() == JS
@@ -529,7 +492,7 @@ def test_clean_many_applies_each_pattern_to_its_own_url(bare_odoo_db: OdooTestDb
             att.KeptVersion(frontend.format(w, "_______"), row.url or "", row.id)
             for w, row in ((1, new_1), (2, new_2))
         ]
-        removed = att.clean_other_versions_many(conn, store, kept)
+        removed = att.clean_other_versions(conn, store, kept)
         conn.commit()
     assert [r.id for r in removed] == [old_1.id, old_2.id]
     left = [r for (r,) in bare_odoo_db.query("SELECT id FROM ir_attachment ORDER BY id")]
@@ -571,15 +534,15 @@ def test_signal_16_uses_the_single_cache_sequence(bare_odoo_db: OdooTestDb) -> N
 def test_bundle_lock_blocks_a_second_transaction(bare_odoo_db: OdooTestDb) -> None:
     key = "/web/assets/1234567/web.assets_web.min.js"
     with bare_odoo_db.connect() as first, bare_odoo_db.connect() as second:
-        att.bundle_lock(first, key)
+        att.bundle_locks(first, [key])
         assert not att.try_bundle_lock(second, key)
         assert att.try_bundle_lock(second, "/web/assets/1234567/web.assets_web.min.css")
         second.execute("SET LOCAL lock_timeout = '100ms'")
         with pytest.raises(psycopg.errors.LockNotAvailable):
-            att.bundle_lock(second, key)
+            att.bundle_locks(second, [key])
         second.rollback()
         first.commit()  # transaction-scoped: released at the end of the transaction
-        att.bundle_lock(second, key)
+        att.bundle_locks(second, [key])
         assert not att.try_bundle_lock(first, key)
         second.rollback()
         assert att.try_bundle_lock(first, key)

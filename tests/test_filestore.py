@@ -14,7 +14,7 @@ from odoo_assets.errors import StorageError
 from odoo_assets.storage import attachments as att
 from odoo_assets.storage import filestore
 from odoo_assets.storage.filestore import BlobWrite, Filestore, collect_garbage, storage_location
-from tests.conftest import OdooTestDb
+from tests.conftest import OdooTestDb, insert_bundle_row
 
 CONTENT = b"body{color:red}\n"
 SHA = "21ef14208c03845349614a37d516463738e52e04"
@@ -273,16 +273,7 @@ def test_gc_keeps_a_blob_another_attachment_still_uses(bare_odoo_db: OdooTestDb)
     """A bundle row is removed while a non-bundle attachment has the same content."""
     store = Filestore(bare_odoo_db.filestore)
     with bare_odoo_db.connect() as conn:
-        row = att.insert_bundle_attachment(
-            conn,
-            store,
-            name="web.assets_web.min.css",
-            url="/web/assets/1234567/web.assets_web.min.css",
-            content=CONTENT,
-            mimetype="text/css",
-            location="file",
-            company_id=1,
-        )
+        row = insert_bundle_row(conn, store, "/web/assets/1234567/web.assets_web.min.css", CONTENT)
         conn.commit()
     other = add_row(bare_odoo_db, f"{SHA[:2]}/{SHA}", name="copy.css", res_model="res.partner", res_id=3)
     with bare_odoo_db.connect() as conn:
@@ -303,16 +294,7 @@ def test_gc_waits_for_a_writer_and_never_takes_its_blob(bare_odoo_db: OdooTestDb
     """Between writing the blob and committing the row, the collector cannot run."""
     store = Filestore(bare_odoo_db.filestore)
     with bare_odoo_db.connect() as writer, bare_odoo_db.connect() as collector:
-        att.insert_bundle_attachment(
-            writer,
-            store,
-            name="web.assets_web.min.js",
-            url="/web/assets/1234567/web.assets_web.min.js",
-            content=CONTENT,
-            mimetype="application/javascript",
-            location="file",
-            company_id=1,
-        )
+        insert_bundle_row(writer, store, "/web/assets/1234567/web.assets_web.min.js", CONTENT)
         assert store.checklist() == [f"{SHA[:2]}/{SHA}"]
         assert collect_garbage(collector, store, lock_timeout="200ms") == []
         assert store.read_blob(f"{SHA[:2]}/{SHA}") == CONTENT
@@ -339,16 +321,7 @@ def test_gc_cannot_run_between_the_blob_write_and_the_insert(
             return written
 
         monkeypatch.setattr(Filestore, "write_blob", write_then_collect)
-        att.insert_bundle_attachment(
-            writer,
-            store,
-            name="web.assets_web.min.js",
-            url="/web/assets/1234567/web.assets_web.min.js",
-            content=CONTENT,
-            mimetype="application/javascript",
-            location="file",
-            company_id=1,
-        )
+        insert_bundle_row(writer, store, "/web/assets/1234567/web.assets_web.min.js", CONTENT)
         writer.commit()
     assert results == [[]]
     assert store.read_blob(f"{SHA[:2]}/{SHA}") == CONTENT
@@ -357,16 +330,7 @@ def test_gc_cannot_run_between_the_blob_write_and_the_insert(
 def test_gc_collects_the_blob_of_a_rolled_back_insert(bare_odoo_db: OdooTestDb) -> None:
     store = Filestore(bare_odoo_db.filestore)
     with bare_odoo_db.connect() as conn:
-        att.insert_bundle_attachment(
-            conn,
-            store,
-            name="web.assets_web.min.js",
-            url="/web/assets/1234567/web.assets_web.min.js",
-            content=CONTENT,
-            mimetype="application/javascript",
-            location="file",
-            company_id=1,
-        )
+        insert_bundle_row(conn, store, "/web/assets/1234567/web.assets_web.min.js", CONTENT)
         conn.rollback()
         assert store.path_for(f"{SHA[:2]}/{SHA}").is_file()
         assert collect_garbage(conn, store) == [f"{SHA[:2]}/{SHA}"]

@@ -33,7 +33,7 @@ def compile_case(db: OdooTestDb, case: tuple[str, str, int | None, bool, bool]) 
     variant = operations.Variant(bundle, asset_type, website, rtl, debug)  # type: ignore[arg-type]
     with operations.open_workspace(db.settings(), db.name) as ws:
         jobs: dict[str, operations.CompileJob] = {}
-        item = operations._prepare(ws, variant, True, jobs)
+        item = operations._prepare(ws, variant, True, jobs, {})
         assert item.key is not None
         files = jobs[item.key].run()
     prefix = f"{bundle}{'.rtl' if rtl else ''}{f'.w{website}' if website else ''}"

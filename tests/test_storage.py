@@ -18,7 +18,7 @@ from odoo_assets.errors import StorageError
 from odoo_assets.storage import attachments as att
 from odoo_assets.storage.filestore import Filestore, collect_garbage
 from odoo_assets.versions import attachment_url
-from tests.conftest import OdooTestDb
+from tests.conftest import OdooTestDb, insert_bundle_row
 
 CONTENT = b"console.log('bundle');\n"
 SHA = hashlib.sha1(CONTENT).hexdigest()
@@ -83,16 +83,7 @@ def test_index_content_rule() -> None:
 def insert(
     conn: psycopg.Connection, store: Filestore, url: str, content: bytes = CONTENT
 ) -> att.BundleAttachment:
-    return att.insert_bundle_attachment(
-        conn,
-        store,
-        name=url.rsplit("/", 1)[1].replace(".rtl", ""),
-        url=url,
-        content=content,
-        mimetype="application/javascript",
-        location="file",
-        company_id=1,
-    )
+    return insert_bundle_row(conn, store, url, content, mimetype="application/javascript")
 
 
 def test_clean_other_versions_touches_only_that_url_pattern(bare_odoo_db: OdooTestDb) -> None:
@@ -109,7 +100,7 @@ def test_clean_other_versions_touches_only_that_url_pattern(bare_odoo_db: OdooTe
         for index, url in enumerate(urls):
             insert(conn, store, url, CONTENT + bytes([index]))
         removed = att.clean_other_versions(
-            conn, store, "/web/assets/_______/web.assets_web.min.js", keep_url=urls[1]
+            conn, store, [att.KeptVersion("/web/assets/_______/web.assets_web.min.js", urls[1])]
         )
         conn.commit()
     assert [r.url for r in removed] == [urls[0]]
@@ -142,7 +133,7 @@ def test_delete_attachments_refuses_non_bundle_rows(bare_odoo_db: OdooTestDb) ->
 
 def test_advisory_lock_excludes_a_second_writer(bare_odoo_db: OdooTestDb) -> None:
     with bare_odoo_db.connect() as first, bare_odoo_db.connect() as second:
-        att.bundle_lock(first, "/web/assets/x/web.assets_web.min.js")
+        att.bundle_locks(first, ["/web/assets/x/web.assets_web.min.js"])
         assert not att.try_bundle_lock(second, "/web/assets/x/web.assets_web.min.js")
         assert att.try_bundle_lock(second, "/web/assets/x/web.assets_frontend.min.js")
         first.rollback()

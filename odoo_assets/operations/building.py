@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, as_completed
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -269,24 +269,13 @@ class CompileSession:
             on_result(key, output)
 
 
-def _existing_intact(
-    ws: Workspace, url: str, stored: dict[str, list[att.BundleAttachment]] | None = None
-) -> att.BundleAttachment | None:
-    """The row Odoo would serve for url (the newest), if its blob is intact.
-
-    `stored` (url → rows, read once per run) saves a query per variant when planning.
-    """
-    rows = stored.get(url, []) if stored is not None else att.find_bundle_attachments(ws.db.conn, url)
-    newest = max(rows, key=lambda row: row.id, default=None)
-    return newest if newest is not None and blob_ok(ws, newest) else None
-
-
-def _stored_by_url(ws: Workspace) -> dict[str, list[att.BundleAttachment]]:
-    stored: dict[str, list[att.BundleAttachment]] = {}
+def _newest_by_url(ws: Workspace) -> dict[str, att.BundleAttachment]:
+    """The row Odoo serves for each bundle URL (its newest), read once per run for planning."""
+    newest: dict[str, att.BundleAttachment] = {}
     for row in att.list_bundle_attachments(ws.db.conn, website_column=ws.attachment_defaults()[1]):
-        stored.setdefault(row.url or "", []).append(row)
+        newest[row.url or ""] = row  # ordered by url, then id
     ws.db.conn.rollback()
-    return stored
+    return newest
 
 
 @dataclass
@@ -302,9 +291,12 @@ def _prepare(
     variant: Variant,
     force: bool,
     jobs: dict[str, CompileJob],
-    stored: dict[str, list[att.BundleAttachment]] | None = None,
+    newest: Mapping[str, att.BundleAttachment],
 ) -> _Planned:
-    """Resolve, version and check one variant; register its compile job when it needs one."""
+    """Resolve, version and check one variant; register its compile job when it needs one.
+
+    `newest` is the stored row of each URL (see _newest_by_url); a variant whose row is
+    there with an intact blob is skipped unless `force`."""
     planned = _Planned(
         variant, Outcome(variant.bundle, variant.ext, variant.website_id, variant.rtl, "empty")
     )
@@ -315,10 +307,11 @@ def _prepare(
     planned.unique = bundle_version(resolved.entries, variant.asset_type, variant.rtl)
     outcome = planned.outcome
     outcome.url, outcome.version = variant_url(variant, planned.unique), planned.unique
-    if not force:
-        existing = _existing_intact(ws, outcome.url, stored)
+    existing = None if force else newest.get(outcome.url)
+    if existing is not None:
+        intact = blob_ok(ws, existing)
         ws.db.conn.rollback()
-        if existing:
+        if intact:
             outcome.status, outcome.size = "skipped", existing.file_size
             outcome.attachment_ids = [existing.id]
             return planned
@@ -388,7 +381,7 @@ def run_variants(
     compiler = compiler or Compiler()
     progress.start(2 * len(variants))
     jobs: dict[str, CompileJob] = {}
-    stored = None if force else _stored_by_url(ws)
+    newest = {} if force else _newest_by_url(ws)
     variants = list(dict.fromkeys(variants))  # a variant named twice is built once
     by_index: dict[int, _Planned] = {}
     with compiler.session() as session:
@@ -396,7 +389,7 @@ def run_variants(
         for index in sorted(range(len(variants)), key=lambda i: variants[i].asset_type != "css"):
             variant = variants[index]
             try:
-                item = _prepare(ws, variant, force, jobs, stored)
+                item = _prepare(ws, variant, force, jobs, newest)
                 if item.key is not None:
                     session.submit(item.key, jobs[item.key])
             except OdooAssetsError as exc:
@@ -512,7 +505,7 @@ def _store(
     files: Sequence[CompiledFile],
     *,
     force: bool,
-    datas: Sequence[bytes] | None = None,
+    datas: Sequence[bytes],
     blobs: Sequence[BlobWrite | None] | None = None,
 ) -> list[list[int]]:
     """Write the blobs and the rows of variants that share their compiled files (the website
@@ -520,9 +513,8 @@ def _store(
 
     Returns the new row ids of each variant, in order; none for a variant that another run
     stored while this one compiled. `datas` are the files' bytes, `blobs` where they were
-    already written (both optional).
+    already written, if they were.
     """
-    datas = datas or [compiled.content.encode("utf-8") for compiled in files]
     blobs = blobs or [None] * len(files)
     conn = ws.db.conn
     company_id, website_column = ws.attachment_defaults()
@@ -574,7 +566,7 @@ def _store(
                         "size": row.file_size,
                     },
                 )
-        removed = att.clean_other_versions_many(conn, ws.filestore, kept, website_column=website_column)
+        removed = att.clean_other_versions(conn, ws.filestore, kept, website_column=website_column)
         for old in removed:
             log_removal(ws, variants[0][0].bundle, old, "older version")
         att.signal_assets_changed(conn, ws.series)

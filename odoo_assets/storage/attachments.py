@@ -27,15 +27,12 @@ __all__ = [
     "BundleUrl",
     "KeptVersion",
     "any_version_pattern",
-    "bundle_lock",
     "bundle_locks",
     "clean_other_versions",
-    "clean_other_versions_many",
     "company_of_superuser",
     "delete_attachments",
     "find_bundle_attachments",
     "index_content",
-    "insert_bundle_attachment",
     "insert_bundle_attachments",
     "list_bundle_attachments",
     "newest_by_url",
@@ -253,37 +250,6 @@ def insert_bundle_attachments(
     return rows
 
 
-def insert_bundle_attachment(
-    conn: Conn,
-    filestore: Filestore,
-    *,
-    name: str,
-    url: str,
-    content: bytes,
-    mimetype: str,
-    location: str,
-    company_id: int | None,
-    website_column: bool | None = None,
-    series: str = "17.0",
-    replace_damaged: bool = True,
-) -> BundleAttachment:
-    """One bundle row; see insert_bundle_attachments."""
-    (row,) = insert_bundle_attachments(
-        conn,
-        filestore,
-        name=name,
-        urls=[url],
-        content=content,
-        mimetype=mimetype,
-        location=location,
-        company_id=company_id,
-        website_column=website_column,
-        series=series,
-        replace_damaged=replace_damaged,
-    )
-    return row
-
-
 def find_bundle_attachments(
     conn: Conn, url_pattern: str, *, website_column: bool | None = None
 ) -> list[BundleAttachment]:
@@ -387,7 +353,7 @@ class KeptVersion(NamedTuple):
     id: int | None = None
 
 
-def clean_other_versions_many(
+def clean_other_versions(
     conn: Conn, filestore: Filestore, kept: Sequence[KeptVersion], *, website_column: bool | None = None
 ) -> list[BundleAttachment]:
     """Odoo's `_clean_attachments` after saving bundles: for each kept URL, remove the public
@@ -410,13 +376,6 @@ def clean_other_versions_many(
         params.append(BUNDLE_URL_LIKE)
     joined = " JOIN unnest(%s::varchar[], %s::varchar[], %s::int4[]) AS k(pattern, url, id) ON true"
     return _unlink(conn, filestore, where, params, website_column=website_column, joined=joined)
-
-
-def clean_other_versions(
-    conn: Conn, filestore: Filestore, pattern: str, keep_url: str, keep_id: int | None = None
-) -> list[BundleAttachment]:
-    """clean_other_versions_many for one saved URL."""
-    return clean_other_versions_many(conn, filestore, [KeptVersion(pattern, keep_url, keep_id)])
 
 
 def delete_attachments(conn: Conn, filestore: Filestore, ids: list[int]) -> list[BundleAttachment]:
@@ -451,14 +410,10 @@ def _lock_key(key: str) -> int:
     return int.from_bytes(hashlib.sha1(key.encode()).digest()[:8], "big", signed=True)
 
 
-def bundle_lock(conn: Conn, key: str) -> None:
-    """Wait for the transaction-scoped advisory lock of key (a bundle URL): one writer at a time."""
-    bundle_locks(conn, [key])
-
-
 def bundle_locks(conn: Conn, keys: Sequence[str]) -> None:
-    """bundle_lock for several keys in one statement, taken in a fixed order so that two
-    writers wanting overlapping sets cannot deadlock."""
+    """Wait for the transaction-scoped advisory locks of keys (bundle URLs): one writer at a
+    time per URL. Taken in one statement, in a fixed order, so that two writers wanting
+    overlapping sets cannot deadlock."""
     numbers = sorted({_lock_key(key) for key in keys})
     with conn.cursor() as cur:
         cur.execute(
