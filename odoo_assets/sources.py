@@ -38,22 +38,14 @@ def _real_dir(directory: str, real_dirs: dict[str, str]) -> str:
     return real_dirs[directory]
 
 
-def real_roots(addons_paths: Sequence[Path], real_dirs: dict[str, str] | None = None) -> tuple[Path, ...]:
-    memo = {} if real_dirs is None else real_dirs
-    return tuple(Path(_real_dir(str(p), memo)) for p in addons_paths)
-
-
-def read_file_entry(
-    entry: BundleEntry, addons_paths: Sequence[Path], real_dirs: dict[str, str] | None = None
-) -> SourceAsset:
+def read_file_entry(entry: BundleEntry, roots: Sequence[str], real_dirs: dict[str, str]) -> SourceAsset:
     """Read an on-disk asset; only asset extensions inside an addons path are opened.
 
-    `addons_paths` are real (symlink-resolved) directories, see real_roots().
+    `roots` are the real (symlink-resolved) addons paths, each ending with a separator.
     """
     path = entry.filename
     assert path is not None
-    roots = [str(root) + os.sep for root in addons_paths]
-    inside = _inside(path, roots, {} if real_dirs is None else real_dirs)
+    inside = _inside(path, roots, real_dirs)
     if os.path.splitext(path)[1][1:] not in ASSET_EXTENSIONS or not inside:
         raise ResolutionError(
             f"bundle {entry.bundle!r}: {entry.url} is outside the addons paths or not an asset"
@@ -116,7 +108,7 @@ def load_sources(
     """
     cache = {} if file_cache is None else file_cache
     real_dirs = {} if real_dirs is None else real_dirs
-    roots = real_roots(addons_paths, real_dirs)
+    roots = [_real_dir(str(path), real_dirs) + os.sep for path in addons_paths]
     sources = []
     for entry in entries:
         if entry.kind == "file":
