@@ -35,7 +35,7 @@ from odoo_assets.resolution import (
 from odoo_assets.storage import attachments as att
 from odoo_assets.storage import database
 from odoo_assets.storage.database import OdooDatabase, StoredFile, Website
-from odoo_assets.storage.filestore import Filestore
+from odoo_assets.storage.filestore import BlobStatus, Filestore
 from odoo_assets.versions import (
     JS_EXTENSIONS,
     STYLESHEET_EXTENSIONS,
@@ -87,7 +87,7 @@ class Workspace:
     filestore: Filestore
     location: str
     _lz4: bool | None = None
-    _blob_status: dict[tuple[str, str | None], str] = field(default_factory=dict)
+    _blob_status: dict[tuple[str, str | None], BlobStatus] = field(default_factory=dict)
     _contexts: dict[int | None, ResolutionContext] = field(default_factory=dict)
     _resolved: dict[tuple[str, int | None], ResolvedBundle] = field(default_factory=dict)
     # Bundles resolved without looking up any attachment, by what their resolution depended on.
@@ -129,7 +129,7 @@ class Workspace:
             self._lz4 = database.lz4_available(self.db.conn)
         return self._lz4
 
-    def blob_status(self, store_fname: str, checksum: str | None, *, fresh: bool = False) -> str:
+    def blob_status(self, store_fname: str, checksum: str | None, *, fresh: bool = False) -> BlobStatus:
         """Filestore.blob_status, hashing each blob once per run (the website variants of a
         bundle share theirs) unless `fresh`; blobs this run writes are forgotten."""
         key = (store_fname, checksum)
