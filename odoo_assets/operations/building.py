@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, as_completed
 from contextlib import contextmanager
@@ -72,13 +73,10 @@ class BuildResult:
         return [o for o in self.outcomes if o.status == "failed"]
 
     def to_dict(self) -> dict[str, Any]:
-        counts: dict[str, int] = {}
-        for outcome in self.outcomes:
-            counts[outcome.status] = counts.get(outcome.status, 0) + 1
         return {
             "database": self.database,
             "dry_run": self.dry_run,
-            "summary": counts,
+            "summary": dict(Counter(outcome.status for outcome in self.outcomes)),
             "elapsed_s": None if self.elapsed_s is None else round(self.elapsed_s, 3),
             "bundles": [asdict(o) for o in self.outcomes],
         }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -248,14 +249,11 @@ class CheckResult:
         return not self.problems
 
     def to_dict(self) -> dict[str, Any]:
-        counts: dict[str, int] = {}
-        for problem in self.problems:
-            counts[problem.kind] = counts.get(problem.kind, 0) + 1
         return {
             "database": self.database,
             "healthy": self.healthy,
             "rows": self.rows,
-            "summary": counts,
+            "summary": dict(Counter(problem.kind for problem in self.problems)),
             "stale_bytes": sum(p.size or 0 for p in self.problems if p.kind == "stale"),
             "problems": [asdict(p) for p in self.problems],
         }
