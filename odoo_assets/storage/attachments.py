@@ -250,39 +250,37 @@ def insert_bundle_attachments(
     return rows
 
 
+def _newest_rows(
+    conn: Conn, per: str, url_condition: str, param: object, website_column: bool | None
+) -> list[BundleAttachment]:
+    """The shape of Odoo's `get_attachments` query: the newest bundle row per `per` (a column)
+    among those whose url meets the condition, ordered by name."""
+    columns = _row_columns(_website_column(conn, website_column))
+    with conn.cursor(row_factory=class_row(BundleAttachment)) as cur:
+        cur.execute(
+            f"SELECT {columns} FROM ir_attachment WHERE id IN ("
+            f" SELECT max(id) FROM ir_attachment WHERE create_uid = %s AND {url_condition}"
+            f" AND res_model = 'ir.ui.view' AND res_id = 0 AND public = true GROUP BY {per}"
+            ") ORDER BY name",
+            (SUPERUSER_ID, param),
+        )
+        return list(cur.fetchall())
+
+
 def find_bundle_attachments(
     conn: Conn, url_pattern: str, *, website_column: bool | None = None
 ) -> list[BundleAttachment]:
     """Odoo's `get_attachments` lookup: the newest bundle row per name whose url is LIKE the
     pattern (an exact URL, or one with ANY_UNIQUE), ordered by name."""
-    columns = _row_columns(_website_column(conn, website_column))
-    with conn.cursor(row_factory=class_row(BundleAttachment)) as cur:
-        cur.execute(
-            f"SELECT {columns} FROM ir_attachment WHERE id IN ("
-            " SELECT max(id) FROM ir_attachment"
-            " WHERE create_uid = %s AND url LIKE %s AND res_model = 'ir.ui.view'"
-            " AND res_id = 0 AND public = true GROUP BY name"
-            ") ORDER BY name",
-            (SUPERUSER_ID, url_pattern),
-        )
-        return list(cur.fetchall())
+    return _newest_rows(conn, "name", "url LIKE %s", url_pattern, website_column)
 
 
 def newest_by_url(
     conn: Conn, urls: Sequence[str], *, website_column: bool | None = None
 ) -> dict[str, BundleAttachment]:
     """The newest bundle row of each of these exact URLs that has one."""
-    columns = _row_columns(_website_column(conn, website_column))
-    with conn.cursor(row_factory=class_row(BundleAttachment)) as cur:
-        cur.execute(
-            f"SELECT {columns} FROM ir_attachment WHERE id IN ("
-            " SELECT max(id) FROM ir_attachment"
-            " WHERE create_uid = %s AND url = ANY(%s) AND res_model = 'ir.ui.view'"
-            " AND res_id = 0 AND public = true GROUP BY url"
-            ")",
-            (SUPERUSER_ID, list(urls)),
-        )
-        return {row.url or "": row for row in cur.fetchall()}
+    rows = _newest_rows(conn, "url", "url = ANY(%s)", list(urls), website_column)
+    return {row.url or "": row for row in rows}
 
 
 def list_bundle_attachments(
