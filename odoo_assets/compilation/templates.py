@@ -16,6 +16,7 @@ from typing import Any
 
 from lxml import etree
 
+from odoo_assets.compilation.rules import TemplateForm
 from odoo_assets.errors import CompilationError
 
 _TRAILING_BLANK_LINE = re.compile(r"\n[ \t]*$")
@@ -365,23 +366,20 @@ def templates_string(xml: str) -> str:
     return text.replace("\\", "\\\\").replace("`", "\\`").replace("${", "\\${")
 
 
-def template_block(bundle: str, templates: str, series: str = "17.0") -> str:
+def template_block(bundle: str, templates: str, form: TemplateForm = "registry") -> str:
     """The `odoo.define('<bundle>.bundle.xml', …)` block appended to a JS bundle.
 
     The 20-space indentation and the emptied whitespace-only lines reproduce what a dedented
-    Python block does to text with unindented lines inside. 16.0 hands the templates to
-    `loadXML`; 17.0 adds them to the `xml_templates` registry. 18.0 registers every template
-    separately, which is not implemented.
+    Python block does to text with unindented lines inside. "loadxml" hands the templates to
+    `loadXML`; "registry" adds them to the `xml_templates` registry.
     """
-    if series == "18.0":
-        raise CompilationError(f"bundle {bundle!r}: 18.0 template registration is not supported")
     pad, inner = " " * 20, " " * 24
     head = (
         f"\n\n{pad}/*******************************************\n"
         f"{pad}*  Templates                               *\n"
         f"{pad}*******************************************/\n\n"
     )
-    if series == "16.0":
+    if form == "loadxml":
         body = (
             f"{pad}odoo.define('{bundle}.bundle.xml', function(require){{\n"
             f"{inner}'use strict';\n"

@@ -32,6 +32,7 @@ from odoo_assets.resolution import (
     known_bundles,
     resolve_bundle,
 )
+from odoo_assets.series import SeriesProfile, profile_for, supported_series
 from odoo_assets.storage import attachments as att
 from odoo_assets.storage import database
 from odoo_assets.storage.database import OdooDatabase, StoredFile, Website
@@ -41,23 +42,9 @@ from odoo_assets.versions import (
     STYLESHEET_EXTENSIONS,
     TEMPLATE_EXTENSIONS,
     AssetType,
-    attachment_url,
-    bundle_version,
 )
 
 log = logging.getLogger("odoo_assets")
-
-
-# What Odoo 17 pages load (t-call-assets in web and website templates), per asset type.
-BACKEND_TARGETS: tuple[tuple[str, AssetType], ...] = (
-    ("web.assets_web", "js"),
-    ("web.assets_web", "css"),
-)
-FRONTEND_TARGETS: tuple[tuple[str, AssetType], ...] = (
-    ("web.assets_frontend", "css"),
-    ("web.assets_frontend_minimal", "js"),
-    ("web.assets_frontend_lazy", "js"),
-)
 
 
 @dataclass(frozen=True)
@@ -104,6 +91,10 @@ class Workspace:
     @property
     def series(self) -> str:
         return self.db.series
+
+    @property
+    def profile(self) -> SeriesProfile:
+        return profile_for(self.db.series)
 
     def website(self, website_id: int) -> Website:
         for website in self.websites:
@@ -213,7 +204,8 @@ class Workspace:
         web = self.addons.get("web")
         base = self.addons.get("base")
         return CompileOptions(
-            series=self.series,
+            scripts=self.profile.scripts,
+            styles=self.profile.styles,
             bootstrap_scss_dir=web.path / "static" / "lib" / "bootstrap" / "scss" if web else None,
             rtlcss_config=base.path / "data" / "rtlcss.json" if base else None,
             css_error_fallback=self.css_error_fallback,
@@ -253,7 +245,7 @@ def _ir_asset_rows(raw: list[dict[str, Any]]) -> dict[str, tuple[IrAssetRow, ...
 @contextmanager
 def open_workspace(settings: Settings, dbname: str) -> Iterator[Workspace]:
     """Open the database and read everything resolution needs, once."""
-    with database.open_database(settings, dbname) as db:
+    with database.open_database(settings, dbname, supported_series()) as db:
         conn = db.conn
         paths = addons_search_path(settings.addons_paths, settings.data_dir, db.series)
         db_installed = database.installed_modules(conn)
@@ -307,8 +299,8 @@ def entries_of_type(resolved: ResolvedBundle, asset_type: AssetType) -> list[Bun
     return [entry for entry in resolved.entries if entry.extension in wanted]
 
 
-def variant_url(variant: Variant, unique: str, ext: str | None = None) -> str:
-    return attachment_url(
+def variant_url(ws: Workspace, variant: Variant, unique: str, ext: str | None = None) -> str:
+    return ws.profile.urls.build(
         variant.bundle,
         unique,
         ext or variant.ext,
@@ -319,7 +311,7 @@ def variant_url(variant: Variant, unique: str, ext: str | None = None) -> str:
 
 def current_version(ws: Workspace, variant: Variant) -> str:
     resolved = ws.resolve(variant.bundle, variant.website_id)
-    return bundle_version(resolved.entries, variant.asset_type, variant.rtl)
+    return ws.profile.version(resolved.entries, variant.asset_type, variant.rtl)
 
 
 # --- Stored rows ------------------------------------------------------------------------------
@@ -342,7 +334,7 @@ def row_status(ws: Workspace, row: att.BundleAttachment, *, fresh: bool = False)
 
 
 def log_removal(ws: Workspace, bundle: str, row: att.BundleAttachment, reason: str) -> None:
-    parsed = att.parse_bundle_url(row.url or "")
+    parsed = ws.profile.parse_url(row.url or "")
     log.info(
         "removed (%s)",
         reason,

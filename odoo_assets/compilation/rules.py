@@ -1,0 +1,50 @@
+"""What a series changes in compilation, as data: series profiles fill these in.
+
+Plain frozen dataclasses, so they cross process boundaries and enter cache keys as they are.
+The defaults are 17.0's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+ModuleHeader = Literal["strict", "loose"]
+DefineForm = Literal["async", "dependencies"]
+TemplateForm = Literal["loadxml", "registry", "per_template"]
+
+
+@dataclass(frozen=True)
+class ScriptRules:
+    """How scripts and templates become the JS bundle.
+
+    - module_header: "strict" (`@odoo-module` anywhere before the first code, `alias=[\\w.]+`,
+      `default=False|false|0`) or "loose" (tag on the comment's first line, `ignore` opts out,
+      looser alias/default values);
+    - transpile_static_sources: every `/<addon>/static/src|tests` file is a module unless ignored;
+    - define_form: "async" (`odoo.define(name, async function (require)`, no dependency list)
+      or "dependencies" (`odoo.define(name, [deps], function (require)`);
+    - templates: "loadxml" (one `loadXML` call), "registry" (one `xml_templates` registry entry,
+      inheritance merged beforehand) or "per_template" (`registerTemplate` per template).
+    """
+
+    module_header: ModuleHeader = "strict"
+    transpile_static_sources: bool = False
+    define_form: DefineForm = "dependencies"
+    templates: TemplateForm = "registry"
+
+
+@dataclass(frozen=True)
+class StyleRules:
+    """How stylesheets compile.
+
+    - source_map_comment: the opening of the debug CSS's `sourceMappingURL` comment (16.0 wrote
+      it as `//*#`);
+    - odoo_importer: SCSS imports resolve as Odoo resource paths first, then in Bootstrap's
+      directory (otherwise Bootstrap's directory is libsass' include path);
+    - empty_rtl_is_error: rtlcss giving nothing for a non-empty input is an error.
+    """
+
+    source_map_comment: str = "/*#"
+    odoo_importer: bool = False
+    empty_rtl_is_error: bool = False
