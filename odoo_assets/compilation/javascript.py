@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import rjsmin
 
-from odoo_assets.compilation.rules import ScriptRules
+from odoo_assets.compilation.rules import ScriptRules, file_error
 from odoo_assets.errors import CompilationError
 
 # `/** @odoo-module alias=x default=false */` at the very start of the file. `.*` stays on the
@@ -366,6 +366,8 @@ def script_content(url: str, content: str | None, error: str | None, rules: Scri
     """
     if content is None:
         message = error or f"Could not get content for {url}."
+        if rules.errors_name_file:
+            message = file_error(message, url)
         return f"console.error({json.dumps(message)});", False
     if is_odoo_module(url, content, rules):
         return transpile(url, content, rules), True

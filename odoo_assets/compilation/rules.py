@@ -25,13 +25,15 @@ class ScriptRules:
     - define_form: "async" (`odoo.define(name, async function (require)`, no dependency list)
       or "dependencies" (`odoo.define(name, [deps], function (require)`);
     - templates: "loadxml" (one `loadXML` call), "registry" (one `xml_templates` registry entry,
-      inheritance merged beforehand) or "per_template" (`registerTemplate` per template).
+      inheritance merged beforehand) or "per_template" (`registerTemplate` per template);
+    - errors_name_file: an unreadable file's message is written as `'<message>' in file '<url>'`.
     """
 
     module_header: ModuleHeader = "strict"
     transpile_static_sources: bool = False
     define_form: DefineForm = "dependencies"
     templates: TemplateForm = "registry"
+    errors_name_file: bool = False
 
 
 @dataclass(frozen=True)
@@ -48,3 +50,8 @@ class StyleRules:
     source_map_comment: str = "/*#"
     odoo_importer: bool = False
     empty_rtl_is_error: bool = False
+
+
+def file_error(message: str, url: str) -> str:
+    """How 18.0+ words an asset's error: the message and the url, each as Python writes them."""
+    return f"{message!r} in file {url!r}"

@@ -16,6 +16,7 @@ PROFILE = SeriesProfile(
         transpile_static_sources=True,
         define_form="dependencies",
         templates="per_template",
+        errors_name_file=True,
     ),
     styles=StyleRules(source_map_comment="/*#", odoo_importer=True, empty_rtl_is_error=True),
     version=bundle_version_any,
