@@ -93,6 +93,8 @@ class CompileOptions:
     rtlcss_command: str = "rtlcss"
     lessc_command: str = "lessc"
     css_error_fallback: bool = False
+    # Where Odoo-path SCSS imports are looked up: the addons paths and Odoo's own root.
+    import_roots: tuple[str, ...] = ()
 
 
 # --- JavaScript --------------------------------------------------------------------------------
@@ -228,6 +230,8 @@ def compile_css(
         rtlcss_config=options.rtlcss_config,
         rtlcss_command=options.rtlcss_command,
         lessc_command=options.lessc_command,
+        import_roots=options.import_roots if options.styles.odoo_importer else None,
+        vendor_prefixes=options.styles.vendor_prefixes,
     )
     result = stylesheets.compile_stylesheets(bundle, sheets, rtl=rtl, options=tools, errors=errors)
     if errors:

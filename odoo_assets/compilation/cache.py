@@ -55,6 +55,7 @@ def compilation_key(
         str(options.bootstrap_scss_dir),
         str(options.rtlcss_config),
         options.css_error_fallback,
+        options.import_roots,
     )
     digest.update(repr(head).encode())
     for asset in assets:

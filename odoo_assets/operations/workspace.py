@@ -209,7 +209,17 @@ class Workspace:
             bootstrap_scss_dir=web.path / "static" / "lib" / "bootstrap" / "scss" if web else None,
             rtlcss_config=base.path / "data" / "rtlcss.json" if base else None,
             css_error_fallback=self.css_error_fallback,
+            import_roots=self.import_roots(),
         )
+
+    def import_roots(self) -> tuple[str, ...]:
+        """Where the server's file lookups search: the addons paths, then Odoo's own directory
+        (the parent of the `odoo/addons` directory that holds `base`)."""
+        roots = [str(path) for path in self.addons_paths]
+        base = self.addons.get("base")
+        if base and base.path.parent.name == "addons":
+            roots.append(str(base.path.parent.parent))
+        return tuple(roots)
 
     def load_sources(self, entries: Sequence[BundleEntry], website_id: int | None) -> list[SourceAsset]:
         return sources.load_sources(

@@ -18,7 +18,7 @@ PROFILE = SeriesProfile(
         templates="loadxml",
     ),
     # 16.0 wrote the map comment with a typo (`//*#`), which its browsers ignore.
-    styles=StyleRules(source_map_comment="//*#", odoo_importer=False, empty_rtl_is_error=True),
+    styles=StyleRules(source_map_comment="//*#", odoo_importer=True),
     version=bundle_version_per_bundle_16,
     urls=ID_UNIQUE_16,
     page_bundles=(

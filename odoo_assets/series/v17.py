@@ -16,7 +16,7 @@ PROFILE = SeriesProfile(
         define_form="dependencies",
         templates="registry",
     ),
-    styles=StyleRules(source_map_comment="/*#", odoo_importer=False, empty_rtl_is_error=False),
+    styles=StyleRules(source_map_comment="/*#", odoo_importer=False),
     version=bundle_version_any,
     urls=UNIQUE_PATH,
     page_bundles=(

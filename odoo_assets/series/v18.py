@@ -18,7 +18,7 @@ PROFILE = SeriesProfile(
         templates="per_template",
         errors_name_file=True,
     ),
-    styles=StyleRules(source_map_comment="/*#", odoo_importer=True, empty_rtl_is_error=True),
+    styles=StyleRules(source_map_comment="/*#", odoo_importer=True),
     version=bundle_version_any,
     urls=UNIQUE_PATH,
     page_bundles=(
