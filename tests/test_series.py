@@ -68,8 +68,9 @@ def test_filestore_shard_and_signals_per_series() -> None:
         False,
         False,
     ]
-    assert profile_for("16.0").signal_sequences == ("base_cache_signaling",)
-    assert profile_for("18.0").signal_sequences == ("base_cache_signaling_assets",)
+    assert profile_for("16.0").signals == (("sequence", "base_cache_signaling"),)
+    assert profile_for("18.0").signals == (("sequence", "base_cache_signaling_assets"),)
+    assert profile_for("19.0").signals == (("table", "orm_signaling_assets"),)
 
 
 # --- URLs -------------------------------------------------------------------------------------
@@ -339,3 +340,26 @@ def test_a_newer_series_database_is_built_with_its_profile(odoo_db: OdooTestDb, 
     assert 'odoo.define("web.assets_web.bundle.xml", ["@web/core/templates"]' in js
     assert "registry.category(`xml_templates`)" not in js
     assert js_fname[2] == "/"  # 2-character shard, never the legacy one
+
+
+def test_legacy_rtl_segments_are_recognised() -> None:
+    assert tuple(
+        profile_for("15.0").parse_url("/web/assets/8-abcdef0/1/rtl/web.assets_common.min.css") or ()
+    ) == (
+        1,
+        "abcdef0",
+        "web.assets_common",
+        "min.css",
+        True,
+        8,
+    )
+    assert tuple(
+        profile_for("13.0").parse_url("/web/content/8-abcdef0/rtl/web.assets_backend.css") or ()
+    ) == (
+        None,
+        "abcdef0",
+        "web.assets_backend",
+        "css",
+        True,
+        8,
+    )

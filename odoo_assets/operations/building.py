@@ -567,8 +567,8 @@ def _store(
         removed = att.clean_other_versions(conn, ws.filestore, kept, website_column=website_column)
         for old in removed:
             log_removal(ws, variants[0][0].bundle, old, "older version")
-        for sequence in ws.profile.signal_sequences:
-            att.signal_assets_changed(conn, sequence)
+        for kind, name in ws.profile.signals:
+            att.signal_assets_changed(conn, name, kind)
         conn.commit()
     except BaseException:
         conn.rollback()

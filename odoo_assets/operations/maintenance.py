@@ -159,8 +159,8 @@ def remove_rows(ws: Workspace, rows: Sequence[StoredBundle], reason: str) -> Non
         by_id = {r.id: r for r in rows}
         for row in deleted:
             log_removal(ws, by_id[row.id].bundle if row.id in by_id else "?", row, reason)
-        for sequence in ws.profile.signal_sequences:
-            att.signal_assets_changed(conn, sequence)
+        for kind, name in ws.profile.signals:
+            att.signal_assets_changed(conn, name, kind)
         conn.commit()
     except BaseException:
         conn.rollback()

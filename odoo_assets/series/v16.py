@@ -32,7 +32,7 @@ PROFILE = SeriesProfile(
         PageBundle("web.assets_frontend_lazy", "js", "frontend"),
     ),
     lazy_loader=LOAD_BUNDLE_CALL,
-    signal_sequences=("base_cache_signaling",),
+    signals=(("sequence", "base_cache_signaling"),),
     legacy_shard=True,
     generates_on_request=False,
     glob_scope="addon",

@@ -27,7 +27,7 @@ PROFILE = SeriesProfile(
         PageBundle("web.assets_frontend_lazy", "js", "frontend"),
     ),
     lazy_loader=LOAD_BUNDLE_CALL,
-    signal_sequences=("base_cache_signaling_assets",),
+    signals=(("sequence", "base_cache_signaling_assets"),),
     legacy_shard=True,
     generates_on_request=True,
 )

@@ -31,7 +31,8 @@ PROFILE = SeriesProfile(
         PageBundle("web.assets_frontend_lazy", "js", "frontend"),
     ),
     lazy_loader=LOAD_BUNDLE_CALL,
-    signal_sequences=("base_cache_signaling_assets",),
+    # 19.0 signals through insert-only tables (sequences do not replicate).
+    signals=(("table", "orm_signaling_assets"),),
     legacy_shard=False,
     generates_on_request=True,
 )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from psycopg import sql
 from psycopg.rows import class_row
 
 from odoo_assets.storage.database import Conn, has_column
@@ -347,18 +348,26 @@ def delete_attachments(conn: Conn, filestore: Filestore, ids: list[int]) -> list
     )
 
 
-def signal_assets_changed(conn: Conn, sequence: str) -> int | None:
-    """Bump the sequence Odoo workers poll (the series profile names it), so they drop cached
-    paths, mtimes and links.
+def signal_assets_changed(conn: Conn, name: str, kind: str = "sequence") -> int | None:
+    """Signal running workers to drop cached paths, mtimes and links: bump the sequence
+    (up to 18.0) or add a row to the insert-only table (19.0) the series profile names.
 
-    None when the sequence does not exist: no server has loaded this database since it was
-    created or restored, so no worker holds a cache to drop.
+    None when it does not exist: no server has loaded this database since it was created or
+    restored, so no worker holds a cache to drop.
     """
+    if kind == "table":
+        query = sql.SQL("INSERT INTO {} DEFAULT VALUES RETURNING id").format(sql.Identifier(name))
+        with conn.cursor() as cur:
+            cur.execute("SELECT to_regclass(%s) IS NOT NULL", (name,))
+            row = cur.fetchone()
+            if not row or not row[0]:
+                return None
+            cur.execute(query)
+            row = cur.fetchone()
+        return None if row is None else int(row[0])
     with conn.cursor() as cur:
         # nextval() of a text argument looks the sequence up only when the CASE reaches it.
-        cur.execute(
-            "SELECT CASE WHEN to_regclass(%s) IS NOT NULL THEN nextval(%s::text) END", (sequence, sequence)
-        )
+        cur.execute("SELECT CASE WHEN to_regclass(%s) IS NOT NULL THEN nextval(%s::text) END", (name, name))
         row = cur.fetchone()
     return None if row is None or row[0] is None else int(row[0])
 
