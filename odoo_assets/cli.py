@@ -553,6 +553,12 @@ def purge(
 @click.argument("bundles", nargs=-1, metavar="[BUNDLE]...")
 @click.option("--missing-only", is_flag=True, help="Only rebuild bundles whose blob is missing or corrupt.")
 @click.option("--website", "websites", type=int, multiple=True, help="Limit to this website id (repeatable).")
+@click.option(
+    "--all",
+    "all_rows",
+    is_flag=True,
+    help="12.0–15.0 (repair only): remove every bundle row, not only the broken ones.",
+)
 @_dry_run_option
 @_json_option
 @_fleet_options
@@ -563,6 +569,7 @@ def regenerate(
     bundles: tuple[str, ...],
     missing_only: bool,
     websites: tuple[int, ...],
+    all_rows: bool,
     dry_run: bool,
     as_json: bool,
     all_databases: bool,
@@ -578,13 +585,18 @@ def regenerate(
     removes them, and rebuilds the current version of the bundles (all stored
     bundles, or only the broken ones with --missing-only).
 
+    On Odoo 12.0–15.0 databases nothing is rebuilt: the broken rows (every
+    bundle row with --all) are removed and the workers signalled, and the
+    server builds them again on the next page view.
+
     \b
     Examples:
       odoo-assets -c /etc/odoo/odoo.conf -d prod bundle regenerate
       odoo-assets -d prod bundle regenerate --missing-only --dry-run
+      odoo-assets -d legacy14 bundle regenerate --all --dry-run
     """
     request = operations.RegenerateRequest(
-        bundles=bundles, missing_only=missing_only, websites=websites, dry_run=dry_run
+        bundles=bundles, missing_only=missing_only, websites=websites, dry_run=dry_run, all_rows=all_rows
     )
 
     _build_fleet(

@@ -537,11 +537,12 @@ def _store(
                 name=f"{variants[0][0].bundle}.{compiled.ext}",
                 urls=urls,
                 content=data,
-                mimetype=compiled.mimetype,
+                mimetype=ws.profile.map_mimetype if compiled.ext.endswith(".map") else compiled.mimetype,
                 location=ws.location,
                 company_id=company_id,
                 website_column=website_column,
                 legacy_shard=ws.profile.legacy_shard,
+                index_other_types=ws.profile.index_other_types,
                 lz4=ws.lz4,
                 blob=blob,
             )

@@ -133,6 +133,7 @@ def insert_bundle_attachments(
     company_id: int | None,
     website_column: bool | None = None,
     legacy_shard: bool = True,
+    index_other_types: bool = True,
     replace_damaged: bool = True,
     lz4: bool = False,
     blob: BlobWrite | None = None,
@@ -184,7 +185,8 @@ def insert_bundle_attachments(
     }
     if content:
         values["file_size"] = len(content)
-        values["index_content"] = index_content(content, mimetype)
+        if index_other_types or mimetype.startswith("text/"):
+            values["index_content"] = index_content(content, mimetype)
         if location == "db":
             values["checksum"] = hashlib.sha1(content).hexdigest()
             values["db_datas"] = content
@@ -337,14 +339,17 @@ def clean_other_versions(
     return _unlink(conn, filestore, where, params, website_column=website_column, joined=joined)
 
 
-def delete_attachments(conn: Conn, filestore: Filestore, ids: list[int]) -> list[BundleAttachment]:
-    """Remove rows by id, but only rows that are bundle rows by Odoo's definition."""
+def delete_attachments(
+    conn: Conn, filestore: Filestore, ids: list[int], like: str = BUNDLE_URL_LIKE
+) -> list[BundleAttachment]:
+    """Remove rows by id, but only rows that are bundle rows by Odoo's definition (`like`:
+    the series' bundle URL prefix)."""
     return _unlink(
         conn,
         filestore,
         "ir_attachment.id = ANY(%s) AND public = true AND url LIKE %s AND res_model = 'ir.ui.view'"
         " AND res_id = 0 AND create_uid = %s AND res_field IS NULL",
-        (list(ids), BUNDLE_URL_LIKE, SUPERUSER_ID),
+        (list(ids), like, SUPERUSER_ID),
     )
 
 
