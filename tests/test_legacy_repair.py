@@ -87,7 +87,7 @@ def _ids(db: OdooTestDb) -> set[int]:
 
 
 def test_check_names_exactly_the_broken_bundle_rows(legacy: tuple[OdooTestDb, str, dict[str, int]]) -> None:
-    db, series, ids = legacy
+    db, _series, ids = legacy
     result = cli(db, "bundle", "check", "--json")
     assert result.exit_code == 1, result.output
     problems = json.loads(result.output)["problems"]
@@ -102,7 +102,7 @@ def test_check_names_exactly_the_broken_bundle_rows(legacy: tuple[OdooTestDb, st
 
 
 def test_regenerate_removes_exactly_the_broken_rows(legacy: tuple[OdooTestDb, str, dict[str, int]]) -> None:
-    db, series, ids = legacy
+    db, _series, ids = legacy
     before = _ids(db)
     files_before = sorted(p.name for p in (db.data_dir / "filestore" / db.name).rglob("*") if p.is_file())
     dry = cli(db, "bundle", "regenerate", "--dry-run", "--json")
@@ -127,7 +127,7 @@ def test_regenerate_removes_exactly_the_broken_rows(legacy: tuple[OdooTestDb, st
 def test_regenerate_all_removes_every_bundle_row_and_nothing_else(
     legacy: tuple[OdooTestDb, str, dict[str, int]],
 ) -> None:
-    db, series, ids = legacy
+    db, _series, ids = legacy
     before = _ids(db)
     result = cli(db, "bundle", "regenerate", "--all")
     assert result.exit_code == 0, result.output
