@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
+from odoo_assets import tools
 from odoo_assets.compilation import CompileOptions, SourceAsset, compile_css, stylesheets
 from odoo_assets.compilation.stylesheets import (
     Stylesheet,
@@ -18,7 +18,7 @@ from odoo_assets.compilation.stylesheets import (
     sanitize_imports,
 )
 from odoo_assets.errors import CompilationError
-from tests.conftest import AddonsTree
+from tests.conftest import RTLCSS, AddonsTree, needs_rtlcss
 from tests.goldens import check_golden, fixture_options, read_sources
 
 OPTIONS = CompileOptions()
@@ -173,19 +173,22 @@ def test_scss_error_inside_an_included_partial(tmp_path: Path) -> None:
         compile_css("a.b", assets, CompileOptions(bootstrap_scss_dir=tmp_path))
 
 
-def test_missing_less_compiler(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_less_compiler(tmp_path: Path) -> None:
     assets = [SourceAsset("/a/static/src/x.less", "@c: red; .a { color: @c; }")]
     with pytest.raises(
         CompilationError,
-        match=r"^bundle 'a\.b' has LESS files \(/a/static/src/x\.less\) but 'no-such-lessc' is not installed"
-        r" \(npm install -g less\)$",
+        match=r"^bundle 'a\.b' has LESS files \(/a/static/src/x\.less\) but lessc not found \(searched --lessc,"
+        r" \$ODOO_ASSETS_LESSC, the checkout's node_modules/\.bin and PATH\); install it with `make node-tools`"
+        r" .* or `npm install -g less`, or give its path with --lessc$",
     ):
-        compile_css("a.b", assets, CompileOptions(lessc_command="no-such-lessc"))
-    [out] = compile_css("a.b", assets, CompileOptions(lessc_command="no-such-lessc", css_error_fallback=True))
+        compile_css("a.b", assets, CompileOptions())
+    [out] = compile_css("a.b", assets, CompileOptions(css_error_fallback=True))
     assert (
-        "Could not execute command 'no-such-lessc'This error occurred while compiling the bundle 'a.b'"
-        in out.content
+        "Could not execute command 'lessc'This error occurred while compiling the bundle 'a.b'" in out.content
     )
+    gone = str(tmp_path / "no-such-lessc")
+    with pytest.raises(CompilationError, match=rf"but lessc '{re.escape(gone)}' is not an executable file$"):
+        compile_css("a.b", assets, CompileOptions(lessc_command=gone))
 
 
 def test_missing_sass_compiler(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -213,13 +216,20 @@ def test_sass_sources_are_reindented_to_four_spaces() -> None:
     assert _marked_source(four) == "/*! m */\n.a\n    color: red\n"
 
 
-def test_rtl_without_rtlcss_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PATH", "/nonexistent")
-    with pytest.raises(CompilationError, match="npm install -g rtlcss"):
-        compile_css("a.b", [SourceAsset("/a/static/src/x.css", "a{left:0}")], OPTIONS, rtl=True)
+def test_rtl_without_rtlcss_says_how_to_install() -> None:
+    css = [SourceAsset("/a/static/src/x.css", "a{left:0}")]
+    with pytest.raises(
+        CompilationError,
+        match=r"^bundle 'a\.b': right-to-left CSS needs rtlcss: rtlcss not found \(searched --rtlcss, .*"
+        r"`make node-tools` .* `npm install -g rtlcss`, or give its path with --rtlcss$",
+    ):
+        compile_css("a.b", css, OPTIONS, rtl=True)
+    # Even with the error fallback: Odoo would serve unflipped CSS, which is not what was asked.
+    with pytest.raises(CompilationError, match="right-to-left CSS needs rtlcss"):
+        compile_css("a.b", css, CompileOptions(css_error_fallback=True), rtl=True)
 
 
-@pytest.mark.skipif(shutil.which("rtlcss") is None, reason="rtlcss is not installed (npm install -g rtlcss)")
+@needs_rtlcss
 def test_rtl_flips_css(tmp_path: Path) -> None:
     config = Path(__file__).resolve().parent.parent / "fixtures/odoo/addons/base/data/rtlcss.json"
     [out] = compile_css(
@@ -228,7 +238,7 @@ def test_rtl_flips_css(tmp_path: Path) -> None:
             SourceAsset("/a/static/src/x.scss", ".a { margin-left: 1px; }"),
             SourceAsset("/a/static/src/y.css", ".b { float: left; }"),
         ],
-        CompileOptions(rtlcss_config=config),
+        CompileOptions(rtlcss_config=config, rtlcss_command=RTLCSS),
         rtl=True,
     )
     assert (
@@ -378,7 +388,7 @@ def test_golden_debug(addons_tree: AddonsTree) -> None:
     check_golden(f"{bundle}.css.map", source_map.content)
 
 
-@pytest.mark.skipif(shutil.which("rtlcss") is None, reason="rtlcss is not installed (npm install -g rtlcss)")
+@needs_rtlcss
 def test_golden_rtl(addons_tree: AddonsTree) -> None:
     bundle = "web.assets_web"
     sources = read_sources(addons_tree, GOLDEN_BUNDLES[bundle])
@@ -405,6 +415,16 @@ def test_less_goes_through_lessc_after_scss(tmp_path: Path) -> None:
         out.content
         == "\n/* /a/static/src/x.less */\n .l{less: yes;}\n\n/* /a/static/src/y.scss */\n .s{c: d;}"
     )
+
+
+LESSC = tools.find_tool(tools.LESSC)
+
+
+@pytest.mark.skipif(LESSC is None, reason=tools.LESSC.missing())
+def test_less_with_the_real_lessc() -> None:
+    assets = [SourceAsset("/a/static/src/x.less", "@c: red;\n.a { .b { color: @c; } }\n")]
+    [out] = compile_css("a.b", assets, CompileOptions(lessc_command=LESSC))
+    assert out.content == "\n/* /a/static/src/x.less */\n .a .b{color: red;}"
 
 
 def test_failing_tools_are_css_errors(tmp_path: Path) -> None:

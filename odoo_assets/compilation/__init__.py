@@ -80,14 +80,16 @@ class CompileOptions:
     """Series ("16.0" | "17.0" | "18.0": transpiler detection and wrappers, template block,
     debug CSS comment; 17.0 is the reference), Bootstrap's SCSS directory
     (`<web addon>/static/lib/bootstrap/scss`), rtlcss' config (`<base addon>/data/rtlcss.json`),
-    external commands, and whether CSS errors produce Odoo's error stylesheet instead of raising.
+    the rtlcss and lessc executables (as odoo_assets.tools.find_tool finds them, e.g. from
+    Settings; None: not installed, and a bundle that needs one fails saying how to install it),
+    and whether CSS errors produce Odoo's error stylesheet instead of raising.
     """
 
     series: str = "17.0"
     bootstrap_scss_dir: Path | None = None
     rtlcss_config: Path | None = None
-    rtlcss_command: str = "rtlcss"
-    lessc_command: str = "lessc"
+    rtlcss_command: str | None = None
+    lessc_command: str | None = None
     css_error_fallback: bool = False
 
 

@@ -22,11 +22,11 @@ from pathlib import Path
 
 import sass
 
+from odoo_assets import tools
 from odoo_assets.errors import CompilationError
 
 PREPROCESSED = ("sass", "scss", "less")
 INLINE_NAME = "<inline asset>"
-RTLCSS_HINT = "install it with: npm install -g rtlcss"
 
 # Per-file rewriting (all stylesheet kinds, except the @import rule: plain CSS only).
 _RELATIVE_IMPORT = re.compile(r"""@import\s+('|")(?!'|"|/|https?://)""")
@@ -86,12 +86,22 @@ class CssError:
 
 @dataclass(frozen=True)
 class ToolOptions:
-    """The external pieces compilation uses: Bootstrap's SCSS directory and the commands."""
+    """The external pieces compilation uses: Bootstrap's SCSS directory and the commands
+    (paths as odoo_assets.tools finds them; None: not installed)."""
 
     bootstrap_scss_dir: Path | None = None
     rtlcss_config: Path | None = None
-    rtlcss_command: str = "rtlcss"
-    lessc_command: str = "lessc"
+    rtlcss_command: str | None = None
+    lessc_command: str | None = None
+
+
+def _not_runnable(tool: tools.Tool, command: str | None) -> str | None:
+    """Why the command cannot be run, or None when it can."""
+    if command is None:
+        return tool.missing()
+    if shutil.which(command) is None:
+        return f"{tool.command} {command!r} is not an executable file"
+    return None
 
 
 @dataclass
@@ -252,22 +262,26 @@ def _compile_kind(
         name, file_line = _sheet_at_line(marked, line, of_kind)
         text = FORBIDDEN_IMPORT.format(ref=ref)
         errors.append(CssError(f"{name}:{file_line}: {text} (bundle {bundle!r})", text))
-    command = {"less": (options.lessc_command, "-", "--no-js", "--no-color"), "sass": _SASS_COMMAND}.get(kind)
-    try:
-        if command is None:
-            compiled = compile_scss(source, options.bootstrap_scss_dir)
-        elif shutil.which(command[0]) is None:
-            install = "npm install -g less" if kind == "less" else "gem install sass"
-            errors.append(
-                CssError(
-                    f"bundle {bundle!r} has {kind.upper()} files ({of_kind[0].url}) but {command[0]!r}"
-                    f" is not installed ({install})",
-                    odoo_compile_error(f"Could not execute command {command[0]!r}", bundle, all_sheets),
-                )
+    command: tuple[str, ...] | None = None  # None: libsass
+    problem = None
+    if kind == "sass":
+        command = _SASS_COMMAND
+        problem = None if shutil.which(command[0]) else "'sass' is not installed (gem install sass)"
+    elif kind == "less":
+        command = (options.lessc_command or "lessc", "-", "--no-js", "--no-color")
+        problem = _not_runnable(tools.LESSC, options.lessc_command)
+    if command is not None and problem is not None:
+        errors.append(
+            CssError(
+                f"bundle {bundle!r} has {kind.upper()} files ({of_kind[0].url}) but {problem}",
+                odoo_compile_error(f"Could not execute command {command[0]!r}", bundle, all_sheets),
             )
-            return ""
-        else:
-            compiled = _run(command, source)
+        )
+        return ""
+    try:
+        compiled = (
+            compile_scss(source, options.bootstrap_scss_dir) if command is None else _run(command, source)
+        )
     except sass.CompileError as exc:
         message = str(exc.args[0] if exc.args else exc)
         errors.append(
@@ -294,11 +308,9 @@ def run_rtlcss(source: str, bundle: str, options: ToolOptions, errors: list[CssE
     Odoo leaves the CSS unflipped when rtlcss is missing; a tool asked for RTL output refuses.
     """
     command = options.rtlcss_command
-    if shutil.which(command) is None:
-        raise CompilationError(
-            f"bundle {bundle!r}: right-to-left CSS needs the rtlcss command ({command!r} not found);"
-            f" {RTLCSS_HINT}"
-        )
+    problem = _not_runnable(tools.RTLCSS, command)
+    if command is None or problem is not None:
+        raise CompilationError(f"bundle {bundle!r}: right-to-left CSS needs rtlcss: {problem}")
     args = [command, *(["-c", str(options.rtlcss_config)] if options.rtlcss_config else []), "-"]
     try:
         result = _run(args, source, report_stdout=False)

@@ -216,6 +216,8 @@ class Workspace:
             series=self.series,
             bootstrap_scss_dir=web.path / "static" / "lib" / "bootstrap" / "scss" if web else None,
             rtlcss_config=base.path / "data" / "rtlcss.json" if base else None,
+            rtlcss_command=self.settings.rtlcss,
+            lessc_command=self.settings.lessc,
             css_error_fallback=self.css_error_fallback,
         )
 
