@@ -77,7 +77,7 @@ def _configure_logging(level: str, fmt: str) -> None:
     if fmt == "json":
         handler.setFormatter(report.JsonLogFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(report.TextLogFormatter())
     root = logging.getLogger("odoo_assets")
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -547,3 +547,37 @@ def test_build_runs_the_rtlcss_given_by_option_or_environment(odoo_db: OdooTestD
     assert "by_flag" in rtl_css("--rtlcss", str(by_flag), env=env)
     css = rtl_css(env=env)
     assert "by_env" in css and "by_flag" not in css
+
+
+def test_verbose_text_logs_name_what_was_stored_and_removed(odoo_db: OdooTestDb) -> None:
+    assert cli(odoo_db, "bundle", "build", "web.assets_web").exit_code == 0
+    [(old_id, old_url)] = odoo_db.query(
+        "SELECT id, url FROM ir_attachment WHERE url LIKE '%%/web.assets_web.min.js'"
+    )
+    result = run(*odoo_db.cli_args(), "-v", "bundle", "build", "web.assets_web", "--force")
+    assert result.exit_code == 0, result.output
+    [(new_id, url, size)] = odoo_db.query(
+        "SELECT id, url, file_size FROM ir_attachment WHERE url LIKE '%%/web.assets_web.min.js'"
+    )
+    version = url.split("/")[-2]
+    lines = result.stderr.splitlines()
+    size_text = f"{size / 1024:.1f} KiB"
+    assert (
+        f"INFO stored web.assets_web.min.js db={odoo_db.name} id={new_id} version={version}"
+        f" size={size_text} url={url}"
+    ) in lines
+    assert (
+        f"INFO removed (older version) web.assets_web.min.js db={odoo_db.name} id={old_id}"
+        f" version={old_url.split('/')[-2]} size="
+    ) in "\n".join(lines)
+    assert len([line for line in lines if line.startswith("INFO stored ")]) == 2  # min.js, min.css
+    frontend = run(*odoo_db.cli_args(), "-v", "bundle", "build", "web.assets_frontend", "--force")
+    stored = sorted(
+        line
+        for line in frontend.stderr.splitlines()
+        if line.startswith("INFO stored web.assets_frontend.min.css")
+    )
+    assert [line.split(" db=")[0] for line in stored] == [
+        "INFO stored web.assets_frontend.min.css website=1",
+        "INFO stored web.assets_frontend.min.css website=2",
+    ]

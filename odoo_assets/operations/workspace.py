@@ -352,6 +352,7 @@ def log_removal(ws: Workspace, bundle: str, row: att.BundleAttachment, reason: s
             "event": "remove",
             "database": ws.db.name,
             "bundle": bundle,
+            "website_id": parsed.website_id if parsed else None,
             "url": row.url,
             "attachment_id": row.id,
             "version": parsed.unique if parsed else None,
