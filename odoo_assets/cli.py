@@ -77,7 +77,7 @@ def _configure_logging(level: str, fmt: str) -> None:
     if fmt == "json":
         handler.setFormatter(report.JsonLogFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(report.TextLogFormatter())
     root = logging.getLogger("odoo_assets")
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
@@ -100,6 +100,18 @@ def _configure_logging(level: str, fmt: str) -> None:
 @click.option("--db-port", metavar="PORT", help="PostgreSQL port.")
 @click.option("--db-user", metavar="USER", help="PostgreSQL user.")
 @click.option("--db-password", metavar="PASSWORD", help="PostgreSQL password (prefer ~/.pgpass).")
+@click.option(
+    "--rtlcss",
+    metavar="PATH",
+    help="The rtlcss command, for right-to-left CSS (default: $ODOO_ASSETS_RTLCSS, else the"
+    " checkout's node_modules/.bin, else PATH).",
+)
+@click.option(
+    "--lessc",
+    metavar="PATH",
+    help="The lessc command, for LESS files (default: $ODOO_ASSETS_LESSC, else the checkout's"
+    " node_modules/.bin, else PATH).",
+)
 @click.option(
     "--log-level",
     type=click.Choice(LOG_LEVELS, case_sensitive=False),
@@ -127,6 +139,8 @@ def main(
     db_port: str | None,
     db_user: str | None,
     db_password: str | None,
+    rtlcss: str | None,
+    lessc: str | None,
     log_level: str | None,
     log_format: str,
     verbose: int,
@@ -158,6 +172,8 @@ def main(
             "db_port": db_port,
             "db_user": db_user,
             "db_password": db_password,
+            "rtlcss": rtlcss,
+            "lessc": lessc,
         },
         log_level=log_level,
         log_format=log_format,

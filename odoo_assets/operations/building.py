@@ -387,7 +387,7 @@ def run_variants(
                     session.submit(item.key, jobs[item.key])
             except OdooAssetsError as exc:
                 ws.db.conn.rollback()
-                item = _Planned(variant, _failed(variant, exc))
+                item = _Planned(variant, _failed(ws, variant, exc))
             by_index[index] = item
             progress.advance(variant.label())
         planned = [by_index[index] for index in range(len(variants))]
@@ -431,7 +431,7 @@ class _Storer:
     def _finish(self, key: str, group: list[_Planned], output: Output) -> None:
         if isinstance(output, CompilationError):
             for item in group:
-                item.outcome = _failed(item.variant, output)
+                item.outcome = _failed(self.ws, item.variant, output)
                 self.progress.advance(item.variant.label())
             return
         datas = self.written.datas(key, output)
@@ -452,7 +452,7 @@ class _Storer:
                     item.outcome.attachment_ids = ids
             except OdooAssetsError as exc:
                 for item in group:
-                    item.outcome = _failed(item.variant, exc)
+                    item.outcome = _failed(self.ws, item.variant, exc)
         for item in group:
             self.progress.advance(item.variant.label())
 
@@ -491,8 +491,13 @@ class _BlobWriter:
                 self.ws.forget_blob(blob.store_fname)
 
 
-def _failed(variant: Variant, exc: Exception) -> Outcome:
-    log.error("%s: %s", variant.label(), exc)
+def _failed(ws: Workspace, variant: Variant, exc: Exception) -> Outcome:
+    log.error(
+        "%s: %s",
+        variant.label(),
+        exc,
+        extra={"event": "fail", "database": ws.db.name, "bundle": variant.bundle},
+    )
     return Outcome(variant.bundle, variant.ext, variant.website_id, variant.rtl, "failed", error=str(exc))
 
 
@@ -559,6 +564,7 @@ def _store(
                         "event": "write",
                         "database": ws.db.name,
                         "bundle": variant.bundle,
+                        "website_id": variant.website_id,
                         "url": row.url,
                         "attachment_id": row.id,
                         "version": unique,
