@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from odoo_assets.resolution import BundleEntry
 
@@ -37,9 +39,10 @@ def mtime_text(last_modified: float | None) -> str:
 
 
 def checksum_descriptors(
-    entries: Sequence[BundleEntry], asset_type: AssetType, rtl: bool = False
+    entries: Sequence[BundleEntry], asset_type: AssetType, rtl: bool = False, css_suffix: str = ""
 ) -> list[str]:
-    """The strings Odoo joins and hashes: JS then XML entries, or stylesheets with direction.
+    """The strings Odoo joins and hashes: JS then XML entries, or stylesheets with direction
+    (and `css_suffix`: 19.0 adds `,` and the autoprefix flag).
 
     Externals have no place in a bundle's files and never count.
     """
@@ -52,15 +55,17 @@ def checksum_descriptors(
         raise ValueError(f"asset type must be 'js' or 'css', not {asset_type!r}")
     direction = "rtl" if rtl else "ltr"
     return [
-        f"{e.url},{mtime_text(e.last_modified)},{direction}"
+        f"{e.url},{mtime_text(e.last_modified)},{direction}{css_suffix}"
         for e in local
         if e.extension in STYLESHEET_EXTENSIONS
     ]
 
 
-def bundle_checksum(entries: Sequence[BundleEntry], asset_type: AssetType, rtl: bool = False) -> str:
+def bundle_checksum(
+    entries: Sequence[BundleEntry], asset_type: AssetType, rtl: bool = False, css_suffix: str = ""
+) -> str:
     """SHA-512 of the descriptors joined by ',', first 64 hex digits."""
-    text = ",".join(checksum_descriptors(entries, asset_type, rtl))
+    text = ",".join(checksum_descriptors(entries, asset_type, rtl, css_suffix))
     return hashlib.sha512(text.encode("utf-8")).hexdigest()[:64]
 
 
@@ -85,6 +90,16 @@ def attachment_url(
     name = f"{bundle}{'.rtl' if rtl and ext in CSS_BUNDLE_EXTENSIONS else ''}.{ext}"
     prefix = f"/web/assets/{website_id}" if website_id else "/web/assets"
     return f"{prefix}/{unique}/{name}"
+
+
+def bundle_version_any(entries: Sequence[BundleEntry], asset_type: AssetType, rtl: bool = False) -> str:
+    """17.0/18.0: one version per asset type (and direction for stylesheets)."""
+    return bundle_version(entries, asset_type, rtl)
+
+
+def bundle_version_19(entries: Sequence[BundleEntry], asset_type: AssetType, rtl: bool = False) -> str:
+    """19.0: as 17.0, each stylesheet descriptor ending with `,` and the (empty) autoprefix flag."""
+    return bundle_checksum(entries, asset_type, rtl, css_suffix=",")[:7]
 
 
 def debug_url(bundle: str, asset_type: AssetType, *, website_id: int | None = None, rtl: bool = False) -> str:
@@ -163,3 +178,114 @@ def attachment_url_16(
     if rtl and ext in ("css", "min.css"):
         extra += "rtl/"
     return f"/web/assets/{attachment_id}-{unique}/{extra}{bundle}.{ext}"
+
+
+def bundle_version_per_bundle_16(
+    entries: Sequence[BundleEntry], asset_type: AssetType, rtl: bool = False
+) -> str:
+    """16.0: one version for the whole bundle, whatever the type or direction."""
+    return bundle_version_16(entries)
+
+
+# --- Recognising and building bundle URLs, per URL scheme ---------------------------------------
+
+
+class BundleUrl(NamedTuple):
+    website_id: int | None
+    unique: str
+    bundle: str
+    ext: str
+    rtl: bool
+    attachment_id: int | None = None
+
+
+_EXT = r"(?P<ext>min\.js|min\.css|js\.map|css\.map|js|css)"
+
+
+@dataclass(frozen=True)
+class UrlScheme:
+    """The URLs a series gives its bundle rows, to build them and to recognise them exactly.
+
+    - like: the SQL LIKE prefix every bundle row's url matches (Odoo's own selection);
+    - pattern: the whole URL, with groups website, unique, name, ext and optionally id and rtl;
+    - rtl_form: "suffix" (`<bundle>.rtl.<ext>`), "segment" (`rtl/<bundle>.<ext>`) or "none";
+    - carries_id: the attachment id is part of the URL (written after the row exists).
+    """
+
+    like: str
+    pattern: re.Pattern[str]
+    rtl_form: Literal["suffix", "segment", "none"]
+    carries_id: bool
+
+    def parse(self, url: str) -> BundleUrl | None:
+        match = self.pattern.match(url)
+        if not match:
+            return None
+        groups = match.groupdict()
+        bundle, ext = groups["name"], groups["ext"]
+        rtl = False
+        if self.rtl_form == "suffix" and ext in CSS_BUNDLE_EXTENSIONS and bundle.endswith(".rtl"):
+            bundle, rtl = bundle[: -len(".rtl")], True
+        elif self.rtl_form == "segment":
+            rtl = bool(groups.get("rtl"))
+        if not bundle:
+            return None
+        website = groups.get("website")
+        ident = groups.get("id")
+        return BundleUrl(
+            int(website) if website else None,
+            groups["unique"],
+            bundle,
+            ext,
+            rtl,
+            int(ident) if ident else None,
+        )
+
+    def build(
+        self,
+        bundle: str,
+        unique: str,
+        ext: str,
+        *,
+        website_id: int | None = None,
+        rtl: bool = False,
+        attachment_id: int | None = None,
+    ) -> str:
+        _check_ext(ext)
+        rtl = rtl and ext in CSS_BUNDLE_EXTENSIONS
+        if self.carries_id:
+            ident = "%" if attachment_id is None else str(attachment_id)
+            extra = f"{website_id}/" if website_id else ""
+            if rtl and self.rtl_form == "segment":
+                extra += "rtl/"
+            return f"{self.like.rstrip('%')}{ident}-{unique}/{extra}{bundle}.{ext}"
+        return attachment_url(bundle, unique, ext, website_id=website_id, rtl=rtl)
+
+    def any_version(self, url: str) -> str:
+        """The LIKE pattern matching every version of the same bundle URL (same website and
+        direction); the URL itself when it is not one of this scheme's."""
+        parsed = self.parse(url)
+        if parsed is None:
+            return url
+        return self.build(parsed.bundle, ANY_UNIQUE, parsed.ext, website_id=parsed.website_id, rtl=parsed.rtl)
+
+
+# /web/assets/[<website>/]<unique>/<bundle>[.rtl].<ext>
+UNIQUE_PATH = UrlScheme(
+    like="/web/assets/%",
+    pattern=re.compile(
+        r"^/web/assets/(?:(?P<website>[1-9]\d*)/)?(?P<unique>[^/]{7})/(?P<name>[^/.][^/]*?)\." + _EXT + "$"
+    ),
+    rtl_form="suffix",
+    carries_id=False,
+)
+# /web/assets/<id>-<unique>/[<website>/][rtl/]<bundle>.<ext>
+ID_UNIQUE_16 = UrlScheme(
+    like="/web/assets/%",
+    pattern=re.compile(
+        r"^/web/assets/(?P<id>\d+)-(?P<unique>[^/]{7})/(?:(?P<website>[1-9]\d*)/)?(?P<rtl>rtl/)?"
+        r"(?P<name>[^/.][^/]*?)\." + _EXT + "$"
+    ),
+    rtl_form="segment",
+    carries_id=True,
+)

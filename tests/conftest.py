@@ -23,6 +23,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from odoo_assets.config import Settings
 from odoo_assets.storage import attachments as att
 from odoo_assets.storage.filestore import Filestore
+from odoo_assets.versions import UNIQUE_PATH
 from tests import pgcluster
 
 if TYPE_CHECKING:
@@ -256,7 +257,7 @@ def insert_bundle_row(
     **options: Any,
 ) -> att.BundleAttachment:
     """One bundle row as the tool writes it, named and typed after its URL (not committed)."""
-    parsed = att.parse_bundle_url(url)
+    parsed = UNIQUE_PATH.parse(url)
     assert parsed is not None
     if mimetype is None:
         mimetype = "text/css" if "css" in parsed.ext else "application/javascript"

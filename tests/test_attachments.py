@@ -9,12 +9,14 @@ from typing import Any
 import psycopg
 import pytest
 
+from odoo_assets.series import profile_for
 from odoo_assets.storage import attachments as att
 from odoo_assets.storage import database
-from odoo_assets.storage.attachments import BundleUrl, parse_bundle_url
 from odoo_assets.storage.filestore import Filestore
-from odoo_assets.versions import attachment_url
+from odoo_assets.versions import UNIQUE_PATH, BundleUrl, attachment_url
 from tests.conftest import OdooTestDb, insert_bundle_row
+
+parse_bundle_url = UNIQUE_PATH.parse
 
 JS = b'\n/* /web/static/src/a.js */\nconsole.log("\xc3\xa9t\xc3\xa9");'
 JS_SHA = hashlib.sha1(JS).hexdigest()
@@ -514,8 +516,8 @@ def test_signal_assets_changed_bumps_the_assets_sequence(bare_odoo_db: OdooTestD
     before = last_value(bare_odoo_db, "base_cache_signaling_assets")
     default = last_value(bare_odoo_db, "base_cache_signaling_default")
     with bare_odoo_db.connect() as conn:
-        assert att.signal_assets_changed(conn, "17.0") == before + 1
-        assert att.signal_assets_changed(conn, "18.0") == before + 2
+        assert att.signal_assets_changed(conn, profile_for("17.0").signals[0][1]) == before + 1
+        assert att.signal_assets_changed(conn, profile_for("18.0").signals[0][1]) == before + 2
         conn.commit()
     assert last_value(bare_odoo_db, "base_cache_signaling_assets") == before + 2
     assert last_value(bare_odoo_db, "base_cache_signaling_default") == default
@@ -523,10 +525,12 @@ def test_signal_assets_changed_bumps_the_assets_sequence(bare_odoo_db: OdooTestD
 
 def test_signal_16_uses_the_single_cache_sequence(bare_odoo_db: OdooTestDb) -> None:
     with bare_odoo_db.connect() as conn:
-        assert att.signal_assets_changed(conn, "16.0") is None  # no such sequence yet
+        assert (
+            att.signal_assets_changed(conn, profile_for("16.0").signals[0][1]) is None
+        )  # no such sequence yet
     bare_odoo_db.execute("CREATE SEQUENCE base_cache_signaling; SELECT nextval('base_cache_signaling')")
     with bare_odoo_db.connect() as conn:
-        assert att.signal_assets_changed(conn, "16.0") == 2
+        assert att.signal_assets_changed(conn, profile_for("16.0").signals[0][1]) == 2
         conn.commit()
     assert last_value(bare_odoo_db, "base_cache_signaling") == 2
 
@@ -592,8 +596,15 @@ def test_parse_bundle_url_literal_17_urls() -> None:
     )
     parsed = parse_bundle_url("/web/assets/3/f432d7d/web.assets_web.js.map")
     assert parsed is not None
-    website_id, unique, bundle, ext, rtl = parsed  # a plain tuple too
-    assert (website_id, unique, bundle, ext, rtl) == (3, "f432d7d", "web.assets_web", "js.map", False)
+    website_id, unique, bundle, ext, rtl, attachment_id = parsed  # a plain tuple too
+    assert (website_id, unique, bundle, ext, rtl, attachment_id) == (
+        3,
+        "f432d7d",
+        "web.assets_web",
+        "js.map",
+        False,
+        None,
+    )
 
 
 @pytest.mark.parametrize(
@@ -623,14 +634,28 @@ def test_parse_bundle_url_round_trips_attachment_url(ext: str, website_id: int |
     assert parse_bundle_url(url) == BundleUrl(
         website_id, "abc1234", "web.assets_frontend_lazy", ext, expected_rtl
     )
-    assert att.any_version_pattern(url) == attachment_url(
+    assert UNIQUE_PATH.any_version(url) == attachment_url(
         "web.assets_frontend_lazy", "_______", ext, website_id=website_id, rtl=rtl
     )
 
 
 def test_any_version_pattern_leaves_other_urls_alone() -> None:
-    assert att.any_version_pattern("/web/content/1") == "/web/content/1"
+    assert UNIQUE_PATH.any_version("/web/content/1") == "/web/content/1"
     assert (
-        att.any_version_pattern("/web/assets/debug/web.assets_web.js")
+        UNIQUE_PATH.any_version("/web/assets/debug/web.assets_web.js")
         == "/web/assets/debug/web.assets_web.js"
     )
+
+
+def test_signal_19_adds_a_row_to_the_insert_only_table(bare_odoo_db: OdooTestDb) -> None:
+    [(kind, name)] = profile_for("19.0").signals
+    with bare_odoo_db.connect() as conn:
+        assert att.signal_assets_changed(conn, name, kind) is None  # no such table yet
+    bare_odoo_db.execute(
+        "CREATE TABLE orm_signaling_assets (id SERIAL PRIMARY KEY, date TIMESTAMP DEFAULT now());"
+        " INSERT INTO orm_signaling_assets DEFAULT VALUES"
+    )
+    with bare_odoo_db.connect() as conn:
+        assert att.signal_assets_changed(conn, name, kind) == 2
+        conn.commit()
+    assert bare_odoo_db.query("SELECT max(id) FROM orm_signaling_assets") == [(2,)]

@@ -18,6 +18,7 @@ from odoo_assets.compilation.stylesheets import (
     sanitize_imports,
 )
 from odoo_assets.errors import CompilationError
+from odoo_assets.series import profile_for
 from tests.conftest import AddonsTree
 from tests.goldens import check_golden, fixture_options, read_sources
 
@@ -317,7 +318,11 @@ def test_source_map_structure() -> None:
 def test_debug_css_with_inline_chunk_and_series_16_comment() -> None:
     assets = [SourceAsset("/a/static/src/s.scss", '.x::before { content: "›"; }\n')]
     css, css_map = compile_css(
-        "a.b", assets, CompileOptions(series="16.0"), debug=True, map_url="/web/assets/2/a.b.css.map"
+        "a.b",
+        assets,
+        CompileOptions(styles=profile_for("16.0").styles),
+        debug=True,
+        map_url="/web/assets/2/a.b.css.map",
     )
     assert css.content == (
         '\n\n/* <inline asset> */\n@charset "UTF-8";\n\n\n/* /a/static/src/s.scss */\n\n.x::before {\n  content: "›";\n}'

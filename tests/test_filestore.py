@@ -11,6 +11,7 @@ import psycopg
 import pytest
 
 from odoo_assets.errors import StorageError
+from odoo_assets.series import profile_for
 from odoo_assets.storage import attachments as att
 from odoo_assets.storage import filestore
 from odoo_assets.storage.filestore import BlobWrite, Filestore, collect_garbage, storage_location
@@ -174,10 +175,16 @@ def test_legacy_three_character_shard_is_reused_by_16_and_17_only(tmp_path: Path
     legacy.parent.mkdir(parents=True)
     legacy.write_bytes(CONTENT)
     store = Filestore(root)
-    assert store.write_blob(CONTENT, "16.0") == BlobWrite(f"{SHA[:3]}/{SHA}", SHA, created=False)
-    assert store.write_blob(CONTENT, "17.0") == BlobWrite(f"{SHA[:3]}/{SHA}", SHA, created=False)
+    assert store.write_blob(CONTENT, legacy_shard=profile_for("16.0").legacy_shard) == BlobWrite(
+        f"{SHA[:3]}/{SHA}", SHA, created=False
+    )
+    assert store.write_blob(CONTENT, legacy_shard=profile_for("17.0").legacy_shard) == BlobWrite(
+        f"{SHA[:3]}/{SHA}", SHA, created=False
+    )
     assert files_under(root) == [f"{SHA[:3]}/{SHA}"]
-    assert store.write_blob(CONTENT, "18.0") == BlobWrite(f"{SHA[:2]}/{SHA}", SHA, created=True)
+    assert store.write_blob(CONTENT, legacy_shard=profile_for("18.0").legacy_shard) == BlobWrite(
+        f"{SHA[:2]}/{SHA}", SHA, created=True
+    )
     assert files_under(root) == [f"{SHA[:2]}/{SHA}", f"{SHA[:3]}/{SHA}", f"checklist/{SHA[:2]}/{SHA}"]
 
 
@@ -186,7 +193,7 @@ def test_damaged_legacy_blob_is_a_collision_too(tmp_path: Path) -> None:
     legacy.parent.mkdir(parents=True)
     legacy.write_bytes(b"damaged")
     with pytest.raises(StorageError, match=f"collides with an existing file: {legacy}$"):
-        Filestore(tmp_path / "fs").write_blob(CONTENT, "17.0")
+        Filestore(tmp_path / "fs").write_blob(CONTENT)
 
 
 # --- reading, status, checklist ----------------------------------------------------------

@@ -15,9 +15,10 @@ import psycopg
 import pytest
 
 from odoo_assets.errors import StorageError
+from odoo_assets.series import profile_for
 from odoo_assets.storage import attachments as att
 from odoo_assets.storage.filestore import Filestore, collect_garbage
-from odoo_assets.versions import attachment_url
+from odoo_assets.versions import UNIQUE_PATH, attachment_url
 from tests.conftest import OdooTestDb, insert_bundle_row
 
 CONTENT = b"console.log('bundle');\n"
@@ -40,8 +41,14 @@ def test_legacy_three_char_directory_is_reused_by_16_and_17_only(tmp_path: Path)
     legacy = tmp_path / "fs" / SHA[:3] / SHA
     legacy.parent.mkdir(parents=True)
     legacy.write_bytes(CONTENT)
-    assert store.write_blob(CONTENT, "17.0").store_fname == f"{SHA[:3]}/{SHA}"
-    assert store.write_blob(CONTENT, "18.0").store_fname == f"{SHA[:2]}/{SHA}"
+    assert (
+        store.write_blob(CONTENT, legacy_shard=profile_for("17.0").legacy_shard).store_fname
+        == f"{SHA[:3]}/{SHA}"
+    )
+    assert (
+        store.write_blob(CONTENT, legacy_shard=profile_for("18.0").legacy_shard).store_fname
+        == f"{SHA[:2]}/{SHA}"
+    )
 
 
 def test_damaged_blob_is_reported_and_replaced(tmp_path: Path) -> None:
@@ -66,13 +73,13 @@ def test_parse_bundle_url_round_trips() -> None:
     for kwargs in ({}, {"website_id": 3}, {"rtl": True}, {"website_id": 2, "rtl": True}):
         for ext in ("min.js", "min.css", "js", "css", "js.map", "css.map"):
             url = attachment_url("web.assets_web", "abc1234", ext, **kwargs)  # type: ignore[arg-type]
-            parsed = att.parse_bundle_url(url)
+            parsed = UNIQUE_PATH.parse(url)
             assert parsed is not None
             assert (parsed.bundle, parsed.unique, parsed.ext) == ("web.assets_web", "abc1234", ext)
             assert parsed.website_id == kwargs.get("website_id")
             assert parsed.rtl == (bool(kwargs.get("rtl")) and "css" in ext)
-    assert att.parse_bundle_url("/web/assets/debug/web.assets_web.js") is None
-    assert att.parse_bundle_url("/web/content/12") is None
+    assert UNIQUE_PATH.parse("/web/assets/debug/web.assets_web.js") is None
+    assert UNIQUE_PATH.parse("/web/content/12") is None
 
 
 def test_index_content_rule() -> None:

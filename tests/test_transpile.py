@@ -18,6 +18,7 @@ from odoo_assets.compilation.javascript import (
     url_to_module_path,
 )
 from odoo_assets.errors import CompilationError
+from odoo_assets.series import profile_for
 
 URL = "/web/static/src/core/thing.js"
 
@@ -45,9 +46,11 @@ def test_module_detection(content: str, expected: bool) -> None:
 
 
 def test_module_detection_18_transpiles_src_unless_ignored() -> None:
-    assert is_odoo_module("/web/static/src/a.js", "const a = 1;", "18.0")
-    assert not is_odoo_module("/web/static/src/a.js", "/** @odoo-module ignore */", "18.0")
-    assert not is_odoo_module("/web/static/lib/a.js", "const a = 1;", "18.0")
+    assert is_odoo_module("/web/static/src/a.js", "const a = 1;", profile_for("18.0").scripts)
+    assert not is_odoo_module(
+        "/web/static/src/a.js", "/** @odoo-module ignore */", profile_for("18.0").scripts
+    )
+    assert not is_odoo_module("/web/static/lib/a.js", "const a = 1;", profile_for("18.0").scripts)
 
 
 @pytest.mark.parametrize(
@@ -167,7 +170,7 @@ def test_qunit_tests_are_wrapped_in_a_module() -> None:
 
 
 def test_series_16_wrapper_has_no_dependency_list() -> None:
-    assert transpile(URL, "export const a = 1;", "16.0").startswith(
+    assert transpile(URL, "export const a = 1;", profile_for("16.0").scripts).startswith(
         "odoo.define('@web/core/thing', async function (require) {\n'use strict';"
     )
 
@@ -179,7 +182,7 @@ def test_series_16_relative_requires_and_alias() -> None:
         '// also require("./b") in a comment\n'
         'import c from "./c/index";\n'
     )
-    out = transpile(URL, source, "16.0")
+    out = transpile(URL, source, profile_for("16.0").scripts)
     # 16.0 resolves relative paths everywhere, comments included, before `/index` is dropped.
     assert 'const { a } = require("@web/core/a");' in out
     assert '// also require("@web/core/b") in a comment' in out
@@ -192,7 +195,7 @@ def test_series_16_relative_requires_and_alias() -> None:
 
 
 def test_series_16_does_not_wrap_qunit_tests() -> None:
-    out = transpile("/web/static/tests/a_tests.js", 'QUnit.test("x", () => {});', "16.0")
+    out = transpile("/web/static/tests/a_tests.js", 'QUnit.test("x", () => {});', profile_for("16.0").scripts)
     assert "QUnit.module(" not in out
 
 
@@ -206,16 +209,22 @@ def test_qunit_wrap_needs_a_tests_url_and_a_test_call() -> None:
 
 def test_module_detection_18_header_must_be_on_the_first_comment_line() -> None:
     lib = "/web/static/lib/a.js"
-    assert is_odoo_module(lib, "/**\n@odoo-module */", "17.0")
-    assert not is_odoo_module(lib, "/**\n@odoo-module */", "18.0")
-    assert is_odoo_module(lib, "/** @odoo-module */", "18.0")
+    assert is_odoo_module(lib, "/**\n@odoo-module */", profile_for("17.0").scripts)
+    assert not is_odoo_module(lib, "/**\n@odoo-module */", profile_for("18.0").scripts)
+    assert is_odoo_module(lib, "/** @odoo-module */", profile_for("18.0").scripts)
     # The url test is a plain prefix test, as in Odoo 18.
-    assert is_odoo_module("/web/static/srcx/a.js", "x", "18.0")
-    assert not is_odoo_module("/web/static/src/a.js", "// @odoo-module ignore\nconst a = 1;", "18.0")
+    assert is_odoo_module("/web/static/srcx/a.js", "x", profile_for("18.0").scripts)
+    assert not is_odoo_module(
+        "/web/static/src/a.js", "// @odoo-module ignore\nconst a = 1;", profile_for("18.0").scripts
+    )
 
 
 def test_series_18_alias_syntax() -> None:
-    out = transpile(URL, "/** @odoo-module alias=@web/legacy/x default=0 */\nexport default 1;", "18.0")
+    out = transpile(
+        URL,
+        "/** @odoo-module alias=@web/legacy/x default=0 */\nexport default 1;",
+        profile_for("18.0").scripts,
+    )
     assert out.endswith(
         "\nodoo.define(`@web/legacy/x`, ['@web/core/thing'], function (require) {\n"
         "                        return require('@web/core/thing');\n"
@@ -278,17 +287,19 @@ def test_export_default_variants_in_one_file() -> None:
 
 def test_files_that_are_not_modules_are_kept_verbatim() -> None:
     text = "/* plain */\nvar x = 1; import('y');\n"
-    assert script_content("/web/static/src/p.js", text, None, "17.0") == (text, False)
-    js, transpiled = script_content(URL, "// @odoo-module\nexport const a = 1;", None, "17.0")
+    assert script_content("/web/static/src/p.js", text, None, profile_for("17.0").scripts) == (text, False)
+    js, transpiled = script_content(
+        URL, "// @odoo-module\nexport const a = 1;", None, profile_for("17.0").scripts
+    )
     assert transpiled and js.startswith("odoo.define('@web/core/thing', [],")
 
 
 def test_unreadable_script_becomes_a_console_error() -> None:
-    assert script_content(URL, None, "File /web/x.js does not exist.", "17.0") == (
+    assert script_content(URL, None, "File /web/x.js does not exist.", profile_for("17.0").scripts) == (
         'console.error("File /web/x.js does not exist.");',
         False,
     )
-    assert script_content("/web/static/src/é.js", None, None, "17.0")[0] == (
+    assert script_content("/web/static/src/é.js", None, None, profile_for("17.0").scripts)[0] == (
         'console.error("Could not get content for /web/static/src/\\u00e9.js.");'
     )
 

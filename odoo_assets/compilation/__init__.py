@@ -17,17 +17,20 @@ Each function picks its own kinds from the sources (`.js` + `.xml` templates for
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from odoo_assets.compilation import javascript, stylesheets, templates
+from odoo_assets.compilation.rules import ScriptRules, StyleRules
 from odoo_assets.compilation.sourcemap import SourceMap, source_root_for
 from odoo_assets.errors import CompilationError
 
 __all__ = [
     "CompileOptions",
     "CompiledFile",
+    "ScriptRules",
     "SourceAsset",
+    "StyleRules",
     "compile_css",
     "compile_js",
 ]
@@ -77,33 +80,38 @@ class CompiledFile:
 
 @dataclass(frozen=True)
 class CompileOptions:
-    """Series ("16.0" | "17.0" | "18.0": transpiler detection and wrappers, template block,
-    debug CSS comment; 17.0 is the reference), Bootstrap's SCSS directory
-    (`<web addon>/static/lib/bootstrap/scss`), rtlcss' config (`<base addon>/data/rtlcss.json`),
-    external commands, and whether CSS errors produce Odoo's error stylesheet instead of raising.
+    """The series' script and style rules (from its profile; 17.0's by default), Bootstrap's
+    SCSS directory (`<web addon>/static/lib/bootstrap/scss`), rtlcss' config
+    (`<base addon>/data/rtlcss.json`), external commands, and whether CSS errors produce Odoo's
+    error stylesheet instead of raising.
     """
 
-    series: str = "17.0"
+    scripts: ScriptRules = field(default_factory=ScriptRules)
+    styles: StyleRules = field(default_factory=StyleRules)
     bootstrap_scss_dir: Path | None = None
     rtlcss_config: Path | None = None
     rtlcss_command: str = "rtlcss"
     lessc_command: str = "lessc"
     css_error_fallback: bool = False
+    # Where Odoo-path SCSS imports are looked up: the addons paths and Odoo's own root.
+    import_roots: tuple[str, ...] = ()
 
 
 # --- JavaScript --------------------------------------------------------------------------------
 
 
-def _templates(bundle: str, assets: Sequence[SourceAsset], debug: bool, series: str) -> str:
+def _templates(bundle: str, assets: Sequence[SourceAsset], debug: bool, rules: ScriptRules) -> str:
     xml_assets = [a for a in assets if a.extension == "xml"]
     if not xml_assets:
         return ""
+    if rules.templates == "per_template":
+        return templates.registration_block(bundle, [(a.url, a.content, a.error) for a in xml_assets])
     files = [(a.url, templates.read_template_file(a.url, a.content, a.error)) for a in xml_assets]
     try:
         merged = templates.merge_templates(files, show_inherit_info=debug)
     except CompilationError as exc:
         raise CompilationError(f"bundle {bundle!r}: {exc}") from None
-    return templates.template_block(bundle, templates.templates_string(merged), series)
+    return templates.template_block(bundle, templates.templates_string(merged), rules.templates)
 
 
 def compile_js(
@@ -126,12 +134,12 @@ def compile_js(
             continue
         try:
             text, transpiled = javascript.script_content(
-                asset.url, asset.content, asset.error, options.series
+                asset.url, asset.content, asset.error, options.scripts
             )
         except CompilationError as exc:
             raise CompilationError(f"bundle {bundle!r}: {exc}") from None
         scripts.append((asset, text, transpiled))
-    block = _templates(bundle, assets, debug, options.series)
+    block = _templates(bundle, assets, debug, options.scripts)
     if not debug:
         body = ";\n".join(javascript.minified_script(a.url, text) for a, text, _ in scripts)
         return (CompiledFile("min.js", body + block),)
@@ -222,6 +230,8 @@ def compile_css(
         rtlcss_config=options.rtlcss_config,
         rtlcss_command=options.rtlcss_command,
         lessc_command=options.lessc_command,
+        import_roots=options.import_roots if options.styles.odoo_importer else None,
+        vendor_prefixes=options.styles.vendor_prefixes,
     )
     result = stylesheets.compile_stylesheets(bundle, sheets, rtl=rtl, options=tools, errors=errors)
     if errors:
@@ -248,7 +258,6 @@ def compile_css(
         text = stylesheets.comment_out_imports(text)
         parts.append(text)
         line += len(text.split("\n"))
-    # 16.0 wrote this comment with a typo (`//*#`), which its browsers ignore.
-    marker = "//*#" if options.series == "16.0" else "/*#"
+    marker = options.styles.source_map_comment
     body = "\n".join(parts) + f"\n{marker} sourceMappingURL={map_url} */"
     return CompiledFile("css", body), CompiledFile("css.map", source_map.render())

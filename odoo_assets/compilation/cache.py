@@ -50,10 +50,12 @@ def compilation_key(
         rtl,
         debug,
         map_url,
-        options.series,
+        options.scripts,
+        options.styles,
         str(options.bootstrap_scss_dir),
         str(options.rtlcss_config),
         options.css_error_fallback,
+        options.import_roots,
     )
     digest.update(repr(head).encode())
     for asset in assets:

@@ -2,7 +2,7 @@
 
 The transformations are regular-expression rewrites applied in a fixed order on the whole
 text, reproducing Odoo's output byte for byte (it has no JS parser either). 17.0 is the
-reference; 16.0 and 18.0 differ in a few cheap places, selected by the series argument.
+reference; other series differ in a few cheap places, chosen by their ScriptRules.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import rjsmin
 
+from odoo_assets.compilation.rules import ScriptRules, file_error
 from odoo_assets.errors import CompilationError
 
 # `/** @odoo-module alias=x default=false */` at the very start of the file. `.*` stays on the
@@ -21,8 +22,9 @@ from odoo_assets.errors import CompilationError
 _MODULE_HEADER = re.compile(
     r"\s*/[*/].*\s*@odoo-module(?:\s+alias=(?P<alias>[\w.]+))?(?:\s+default=(?P<default>False|false|0))?"
 )
-# 18.0: the tag has to be on the comment's first line, `ignore` opts out, alias/default are looser.
-_MODULE_HEADER_18 = re.compile(
+# Loose (18.0+): the tag has to be on the comment's first line, `ignore` opts out, alias/default
+# are looser.
+_MODULE_HEADER_LOOSE = re.compile(
     r"\s*/[*/].*@odoo-module(?P<ignore>\s+ignore)?(?:\s+alias=(?P<alias>[^\s*]+))?"
     r"(?:\s+default=(?P<default>\w+))?"
 )
@@ -70,16 +72,20 @@ _QUNIT_CALL = re.compile(r"QUnit\.(?:test|debug|only)\(")
 _DEFAULT = 'Symbol.for("default")'
 
 
-def _header(content: str, series: str) -> re.Match[str] | None:
-    return (_MODULE_HEADER_18 if series == "18.0" else _MODULE_HEADER).match(content)
+_HEADERS = {"strict": _MODULE_HEADER, "loose": _MODULE_HEADER_LOOSE}
+_DEFAULT_RULES = ScriptRules()
 
 
-def is_odoo_module(url: str, content: str, series: str = "17.0") -> bool:
+def _header(content: str, rules: ScriptRules) -> re.Match[str] | None:
+    return _HEADERS[rules.module_header].match(content)
+
+
+def is_odoo_module(url: str, content: str, rules: ScriptRules = _DEFAULT_RULES) -> bool:
     """Whether Odoo transpiles this file."""
-    header = _header(content, series)
-    if series == "18.0":
-        if header and header["ignore"]:
-            return False
+    header = _header(content, rules)
+    if header and header.re is _MODULE_HEADER_LOOSE and header["ignore"]:
+        return False
+    if rules.transpile_static_sources:
         addon = url.split("/")[1] if url.count("/") > 1 else ""
         if url.startswith((f"/{addon}/static/src", f"/{addon}/static/tests")):
             return True
@@ -277,6 +283,36 @@ _IMPORT_STEPS: tuple[Step, ...] = (
 )
 
 
+# 19.0 keeps the indentation of `import "x"` statements.
+_IMPORT_STEPS_KEEP_INDENT: tuple[Step, ...] = tuple(
+    _LineStep(_BARE_IMPORT, lambda s, m: f"{s}require({m['path']})")
+    if isinstance(step, _LineStep) and step.statement is _BARE_IMPORT
+    else step
+    for step in _IMPORT_STEPS
+)
+
+# 19.0: a whole line importing `_t` from the translation module (other names may sit beside it).
+_TRANSLATION_IMPORT = (
+    r"^\s*const\s*\{(?:\s*\w*\s*,)*\s*(?:%s)\s*(?:,\s*\w*\s*)*,?\s*\}"
+    r"""\s*=\s*require\("@web/core/l10n/translation"\);$"""
+)
+_GETTEXT_IMPORT = re.compile(_TRANSLATION_IMPORT % "_t", re.M)
+_APP_TRANSLATE_IMPORT = re.compile(_TRANSLATION_IMPORT % "appTranslateFn", re.M)
+
+
+def _bind_translations(url: str, text: str) -> str:
+    """19.0 gives each module a `_t` bound to its addon: the imported `_t` is renamed to
+    `appTranslateFn` (or to `__not_defined__` when the module imports `appTranslateFn` itself,
+    as the server does) and a local `_t` is declared right after the import."""
+    if url.endswith(".test.js"):
+        return text
+    module = _MODULE_URL.match(url)
+    assert module is not None  # url_to_module_path matched it
+    renamed = "__not_defined__" if _APP_TRANSLATE_IMPORT.search(text) else "appTranslateFn"
+    local = f'const _t = (str, ...args) => appTranslateFn(str, "{module["module"]}", ...args);'
+    return _GETTEXT_IMPORT.sub(lambda m: m[0].replace("_t", renamed) + local, text)
+
+
 def _remove_index(text: str) -> str:
     return _INDEX_REQUIRE.sub(lambda m: f"require({m['path'][: m['path'].rfind('/index')] + m['q']})", text)
 
@@ -311,37 +347,38 @@ _ALIAS_TEMPLATE = (
     "                        return require('{module}'){suffix};\n"
     "                        }});\n"
 )
-_ALIAS_TEMPLATE_16 = (
+_ALIAS_TEMPLATE_ASYNC = (
     "\nodoo.define(`{alias}`, async function(require) {{\n"
     "                        return require('{module}'){suffix};\n"
     "                        }});\n"
 )
 
 
-def _alias_module(module_path: str, content: str, series: str) -> str:
-    header = _header(content, series)
+def _alias_module(module_path: str, content: str, rules: ScriptRules) -> str:
+    header = _header(content, rules)
     if not header or not header["alias"]:
         return ""
     suffix = "" if header["default"] else f"[{_DEFAULT}]"
-    template = _ALIAS_TEMPLATE_16 if series == "16.0" else _ALIAS_TEMPLATE
+    template = _ALIAS_TEMPLATE_ASYNC if rules.define_form == "async" else _ALIAS_TEMPLATE
     return template.format(alias=header["alias"], module=module_path, suffix=suffix)
 
 
-def transpile(url: str, content: str, series: str = "17.0") -> str:
+def transpile(url: str, content: str, rules: ScriptRules = _DEFAULT_RULES) -> str:
     """Rewrite an ES module into Odoo's `odoo.define(name, deps, factory)` form."""
     module_path = url_to_module_path(url)
-    alias = _alias_module(module_path, content, series)
-    for step in _IMPORT_STEPS:
+    alias = _alias_module(module_path, content, rules)
+    for step in _IMPORT_STEPS_KEEP_INDENT if rules.bare_import_keeps_indent else _IMPORT_STEPS:
         content = step(content)
     dependencies: dict[str, None] = {}
-    if series == "16.0":
-        # 16.0 resolves relative requires before dropping `/index`, and lists no dependencies.
+    if rules.define_form == "async":
+        # The async form resolves relative requires before dropping `/index`, and lists no
+        # dependencies.
         content = _remove_index(_resolve_requires_16(url, content))
     else:
         content = _resolve_requires(url, _remove_index(content), dependencies)
     for step in _EXPORT_STEPS:
         content = step(content)
-    if series == "16.0":
+    if rules.define_form == "async":
         head = f"odoo.define({module_path!r}, async function (require) {{\n"
     else:
         if "tests" in url and _QUNIT_CALL.search(content):
@@ -349,19 +386,24 @@ def transpile(url: str, content: str, series: str = "17.0") -> str:
             assert module is not None  # url_to_module_path matched it
             content = f'QUnit.module("{module["module"]}", function() {{{content}}});'
         head = f"odoo.define({module_path!r}, {list(dependencies)!r}, function (require) {{\n"
-    return f"{head}'use strict';\nlet __exports = {{}};\n{content}\nreturn __exports;\n}});\n{alias}"
+    module_text = f"{head}'use strict';\nlet __exports = {{}};\n{content}\nreturn __exports;\n}});\n"
+    if rules.translations_per_module:
+        module_text = _bind_translations(url, module_text)
+    return module_text + alias
 
 
-def script_content(url: str, content: str | None, error: str | None, series: str) -> tuple[str, bool]:
+def script_content(url: str, content: str | None, error: str | None, rules: ScriptRules) -> tuple[str, bool]:
     """The text a script contributes (transpiled when it is a module) and whether it was.
 
     An unreadable file becomes a `console.error(…)` statement, as in Odoo.
     """
     if content is None:
         message = error or f"Could not get content for {url}."
+        if rules.errors_name_file:
+            message = file_error(message, url)
         return f"console.error({json.dumps(message)});", False
-    if is_odoo_module(url, content, series):
-        return transpile(url, content, series), True
+    if is_odoo_module(url, content, rules):
+        return transpile(url, content, rules), True
     return content, False
 
 

@@ -11,6 +11,7 @@ turns them all into an error stylesheet.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -86,12 +87,16 @@ class CssError:
 
 @dataclass(frozen=True)
 class ToolOptions:
-    """The external pieces compilation uses: Bootstrap's SCSS directory and the commands."""
+    """The external pieces compilation uses and the series' style rules: Bootstrap's SCSS
+    directory, the commands, the roots SCSS imports may name (None: Bootstrap's directory is
+    the only include path), and whether vendor prefixes are added."""
 
     bootstrap_scss_dir: Path | None = None
     rtlcss_config: Path | None = None
     rtlcss_command: str = "rtlcss"
     lessc_command: str = "lessc"
+    import_roots: tuple[str, ...] | None = None
+    vendor_prefixes: bool = True
 
 
 @dataclass
@@ -193,8 +198,48 @@ def odoo_compile_error(message: str, bundle: str, sheets: Sequence[Stylesheet]) 
     return text + "".join(f"\n    - {s.url or '<inline sass>'}" for s in sheets if s.kind in PREPROCESSED)
 
 
-def compile_scss(source: str, include_dir: Path | None) -> str:
+def _existing_under(roots: Sequence[str], path: str) -> str | None:
+    """Odoo's file_path: `path` (relative, or absolute) as an existing path under one root."""
+    normalized = os.path.normpath(path)
+    if normalized.startswith("addons" + os.sep):
+        normalized = normalized[len("addons" + os.sep) :]
+    for root in roots:
+        parent = os.path.normpath(root) + os.sep
+        candidate = normalized if os.path.isabs(path) else os.path.normpath(os.path.join(parent, normalized))
+        if candidate.startswith(parent) and os.path.exists(candidate):
+            return candidate
+    return None
+
+
+def odoo_importer(roots: Sequence[str], bootstrap_dir: str) -> object:
+    """An import `a/b/c` names the directory `a/b` under an addons root (or Odoo's own root),
+    else under Bootstrap's directory; libsass then loads `c` from there."""
+
+    def importer(path: str, *_: object) -> list[tuple[str]]:
+        directory, name = os.path.split(path)
+        found = _existing_under(roots, directory)
+        if found is None:
+            found = _existing_under(roots, os.path.join(bootstrap_dir, directory))
+        if found is None:
+            raise FileNotFoundError(f"File not found: {os.path.join(bootstrap_dir, directory)}")
+        return [(os.path.join(found, name),)]
+
+    return importer
+
+
+def compile_scss(source: str, include_dir: Path | None, import_roots: tuple[str, ...] | None = None) -> str:
     paths = [str(include_dir)] if include_dir else []
+    if import_roots is not None and include_dir:
+        importers = [(0, odoo_importer(import_roots, str(include_dir)))]
+        return str(
+            sass.compile(
+                string=source,
+                include_paths=paths,
+                importers=importers,
+                output_style="expanded",
+                precision=8,
+            )
+        )
     return str(sass.compile(string=source, include_paths=paths, output_style="expanded", precision=8))
 
 
@@ -255,7 +300,7 @@ def _compile_kind(
     command = {"less": (options.lessc_command, "-", "--no-js", "--no-color"), "sass": _SASS_COMMAND}.get(kind)
     try:
         if command is None:
-            compiled = compile_scss(source, options.bootstrap_scss_dir)
+            compiled = compile_scss(source, options.bootstrap_scss_dir, options.import_roots)
         elif shutil.which(command[0]) is None:
             install = "npm install -g less" if kind == "less" else "gem install sass"
             errors.append(
@@ -285,7 +330,8 @@ def _compile_kind(
             )
         )
         return ""
-    return add_vendor_prefixes(compiled.strip())
+    compiled = compiled.strip()
+    return add_vendor_prefixes(compiled) if options.vendor_prefixes else compiled
 
 
 def run_rtlcss(source: str, bundle: str, options: ToolOptions, errors: list[CssError]) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 from lxml import etree
 
+from odoo_assets.compilation.rules import TemplateForm, file_error
 from odoo_assets.errors import CompilationError
 
 _TRAILING_BLANK_LINE = re.compile(r"\n[ \t]*$")
@@ -365,23 +366,20 @@ def templates_string(xml: str) -> str:
     return text.replace("\\", "\\\\").replace("`", "\\`").replace("${", "\\${")
 
 
-def template_block(bundle: str, templates: str, series: str = "17.0") -> str:
+def template_block(bundle: str, templates: str, form: TemplateForm = "registry") -> str:
     """The `odoo.define('<bundle>.bundle.xml', …)` block appended to a JS bundle.
 
     The 20-space indentation and the emptied whitespace-only lines reproduce what a dedented
-    Python block does to text with unindented lines inside. 16.0 hands the templates to
-    `loadXML`; 17.0 adds them to the `xml_templates` registry. 18.0 registers every template
-    separately, which is not implemented.
+    Python block does to text with unindented lines inside. "loadxml" hands the templates to
+    `loadXML`; "registry" adds them to the `xml_templates` registry.
     """
-    if series == "18.0":
-        raise CompilationError(f"bundle {bundle!r}: 18.0 template registration is not supported")
     pad, inner = " " * 20, " " * 24
     head = (
         f"\n\n{pad}/*******************************************\n"
         f"{pad}*  Templates                               *\n"
         f"{pad}*******************************************/\n\n"
     )
-    if series == "16.0":
+    if form == "loadxml":
         body = (
             f"{pad}odoo.define('{bundle}.bundle.xml', function(require){{\n"
             f"{inner}'use strict';\n"
@@ -399,3 +397,117 @@ def template_block(bundle: str, templates: str, series: str = "17.0") -> str:
             f"{pad}}});"
         )
     return textwrap.dedent(head + body)
+
+
+# --- Per-template registration (18.0 and later) -----------------------------------------------
+
+_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+
+
+class TemplateFileError(Exception):
+    """A template file the server cannot use: its whole template block becomes a `throw`."""
+
+
+def _registered_elements(url: str, content: str | None, error: str | None) -> str:
+    if content is None:
+        raise TemplateFileError(file_error(error or f"Could not get content for {url}.", url))
+    try:
+        root = etree.fromstring(content.encode("utf-8"), parser=_READ_PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise TemplateFileError(file_error(f"Invalid XML template: {exc.msg}", url)) from None
+    if root.tag in ("templates", "template"):
+        return "".join(etree.tostring(child, encoding="unicode") for child in root)
+    return etree.tostring(root, encoding="unicode")
+
+
+def _escaped(element: Any) -> str:
+    element.set(_XML_SPACE, "preserve")
+    text: str = etree.tostring(element, encoding="unicode")
+    return text.replace("\\", "\\\\").replace("`", "\\`").replace("${", "\\${")
+
+
+def _registration_lines(files: Sequence[tuple[str, str | None, str | None]]) -> list[str]:
+    """registerTemplate / registerTemplateExtension lines, in the order the files give them.
+
+    Consecutive extensions of one run are grouped by parent (first-seen parent first), as the
+    server groups them; templates keep their order.
+    """
+    runs: list[tuple[str, list[Any]]] = []
+    for url, content, error in files:
+        text = _registered_elements(url, content, error)
+        stripped = text.strip()
+        document = stripped if stripped.startswith("<odoo>") else f"<templates>{text}</templates>"
+        root = etree.fromstring(document.encode("utf-8"), parser=_MERGE_PARSER)
+        for element in list(root):
+            name = element.get("t-name")
+            parent = element.get("t-inherit")
+            mode = element.get("t-inherit-mode", "primary") if parent else None
+            if mode not in (None, "primary", "extension"):
+                addon = url.split("/")[1]
+                raise TemplateFileError(
+                    file_error(f'Invalid inherit mode. Module "{addon}" and template name "{name}"', url)
+                )
+            if mode == "extension":
+                if not runs or runs[-1][0] != "extensions":
+                    runs.append(("extensions", [{}]))
+                grouped: dict[str, list[tuple[Any, str]]] = runs[-1][1][0]
+                grouped.setdefault(parent or "", []).append((element, url))
+            elif name:
+                if not runs or runs[-1][0] != "templates":
+                    runs.append(("templates", []))
+                runs[-1][1].append((element, url, parent))
+            else:
+                raise TemplateFileError(file_error("Template name is missing.", url))
+    lines: list[str] = []
+    names: dict[str, None] = {}
+    primary_parents: dict[str, None] = {}
+    extension_parents: dict[str, None] = {}
+    for kind, items in runs:
+        if kind == "templates":
+            for element, url, parent in items:
+                if parent:
+                    primary_parents[parent] = None
+                name = element.get("t-name")
+                names[name] = None
+                lines.append(f'registerTemplate("{name}", `{url}`, `{_escaped(element)}`);')
+        else:
+            for parent, elements in items[0].items():
+                extension_parents[parent] = None
+                for element, url in elements:
+                    lines.append(f'registerTemplateExtension("{parent}", `{url}`, `{_escaped(element)}`);')
+    missing_primary = [p for p in primary_parents if p not in names]
+    if missing_primary:
+        lines.append(f"checkPrimaryTemplateParents({json.dumps(missing_primary)});")
+    missing_extension = [p for p in extension_parents if p not in names]
+    if missing_extension:
+        lines.append(
+            f'console.error("Missing (extension) parent templates: {", ".join(missing_extension)}");'
+        )
+    return lines
+
+
+def registration_block(bundle: str, files: Sequence[tuple[str, str | None, str | None]]) -> str:
+    """The `odoo.define("<bundle>.bundle.xml", ["@web/core/templates"], …)` block of 18.0+.
+
+    A file that cannot be read or parsed, or a template without name or with an unknown
+    inheritance mode, turns the whole block into one `throw new Error(…)`, as on the server.
+    The block is dedented as a whole, like the server's indented source text.
+    """
+    try:
+        body = "\n".join(_registration_lines(files))
+    except TemplateFileError as exc:
+        body = f"throw new Error({json.dumps(str(exc))});"
+    pad, inner = " " * 20, " " * 24
+    return textwrap.dedent(
+        "\n\n"
+        f"{pad}/*******************************************\n"
+        f"{pad}*  Templates                               *\n"
+        f"{pad}*******************************************/\n\n"
+        f'{pad}odoo.define("{bundle}.bundle.xml", ["@web/core/templates"], function(require) {{\n'
+        f'{inner}"use strict";\n'
+        f"{inner}const {{ checkPrimaryTemplateParents, registerTemplate, registerTemplateExtension }}"
+        ' = require("@web/core/templates");\n'
+        f"{inner}/* {bundle} */\n"
+        f"{inner}{body}\n"
+        f"{pad}}});\n"
+    )

@@ -39,8 +39,6 @@ from odoo_assets.operations.maintenance import (
     select_for_purge,
 )
 from odoo_assets.operations.workspace import (
-    BACKEND_TARGETS,
-    FRONTEND_TARGETS,
     Progress,
     Variant,
     Workspace,
@@ -55,8 +53,6 @@ from odoo_assets.versions import ANY_UNIQUE
 
 __all__ = [
     "ANY_UNIQUE",
-    "BACKEND_TARGETS",
-    "FRONTEND_TARGETS",
     "BuildRequest",
     "BuildResult",
     "CheckResult",

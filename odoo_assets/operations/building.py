@@ -15,8 +15,6 @@ from odoo_assets.compilation import CompiledFile, CompileOptions, SourceAsset, c
 from odoo_assets.compilation.cache import CompileCache, compilation_key
 from odoo_assets.errors import CompilationError, OdooAssetsError
 from odoo_assets.operations.workspace import (
-    BACKEND_TARGETS,
-    FRONTEND_TARGETS,
     Progress,
     Variant,
     Workspace,
@@ -28,7 +26,7 @@ from odoo_assets.operations.workspace import (
 )
 from odoo_assets.storage import attachments as att
 from odoo_assets.storage.filestore import BlobWrite
-from odoo_assets.versions import ANY_UNIQUE, AssetType, bundle_version
+from odoo_assets.versions import ANY_UNIQUE, AssetType
 
 
 @dataclass(frozen=True)
@@ -106,14 +104,17 @@ def plan_variants(ws: Workspace, request: BuildRequest) -> list[Variant]:
             for name in names:
                 if name not in known:
                     ws.resolve(name, None)  # raises the "unknown bundle" error with suggestions
-        frontend_names = {b for b, _ in FRONTEND_TARGETS}
+        frontend_names = {page.bundle for page in ws.profile.bundles_of("frontend")}
         targets: list[tuple[str, AssetType, bool]] = [
             (name, t, name in frontend_names) for name in names for t in ("js", "css")
         ]
     else:
         defined = set(ws.known_bundles())
-        targets = [(b, t, False) for b, t in BACKEND_TARGETS if b in defined]
-        targets += [(b, t, True) for b, t in FRONTEND_TARGETS if b in defined]
+        targets = [
+            (page.bundle, page.asset_type, page.scope == "frontend")
+            for page in ws.profile.page_bundles
+            if page.bundle in defined
+        ]
     variants = []
     for name, asset_type, frontend in targets:
         for website_id in _website_scopes(ws, request, frontend):
@@ -125,8 +126,8 @@ def plan_variants(ws: Workspace, request: BuildRequest) -> list[Variant]:
     return variants
 
 
-def _map_url(variant: Variant, unique: str) -> str | None:
-    return variant_url(variant, unique, f"{variant.asset_type}.map") if variant.debug else None
+def _map_url(ws: Workspace, variant: Variant, unique: str) -> str | None:
+    return variant_url(ws, variant, unique, f"{variant.asset_type}.map") if variant.debug else None
 
 
 @dataclass(frozen=True)
@@ -302,9 +303,9 @@ def _prepare(
     entries = entries_of_type(resolved, variant.asset_type)
     if not entries:
         return planned
-    planned.unique = bundle_version(resolved.entries, variant.asset_type, variant.rtl)
+    planned.unique = ws.profile.version(resolved.entries, variant.asset_type, variant.rtl)
     outcome = planned.outcome
-    outcome.url, outcome.version = variant_url(variant, planned.unique), planned.unique
+    outcome.url, outcome.version = variant_url(ws, variant, planned.unique), planned.unique
     existing = None if force else newest.get(outcome.url)
     if existing is not None:
         intact = blob_ok(ws, existing)
@@ -320,7 +321,7 @@ def _prepare(
         ws.compile_options(),
         rtl=variant.rtl,
         debug=variant.debug,
-        map_url=_map_url(variant, planned.unique),
+        map_url=_map_url(ws, variant, planned.unique),
         previous_css=_previous_css(ws, variant) if ws.css_error_fallback else None,
     )
     planned.key = job.key()
@@ -333,7 +334,7 @@ def _previous_css(ws: Workspace, variant: Variant) -> str | None:
     """The newest stored CSS of this variant, whatever its version (Odoo's error fallback)."""
     if variant.asset_type != "css":
         return None
-    rows = att.find_bundle_attachments(ws.db.conn, variant_url(variant, ANY_UNIQUE))
+    rows = att.find_bundle_attachments(ws.db.conn, variant_url(ws, variant, ANY_UNIQUE))
     ws.db.conn.rollback()
     if not rows:
         return None
@@ -349,17 +350,11 @@ def _previous_css(ws: Workspace, variant: Variant) -> str | None:
         return None
 
 
-WRITABLE_SERIES = ("17.0",)
-
-
 def ensure_writable(ws: Workspace) -> None:
-    """Only write what the server will serve unchanged: 16.0 and 18.0 differ in URLs,
-    versions or template registration, which are not implemented for writing yet."""
-    if ws.series not in WRITABLE_SERIES:
-        raise OdooAssetsError(
-            f"database {ws.db.name!r} is Odoo {ws.series}: building bundles is supported for"
-            f" {', '.join(WRITABLE_SERIES)} only (inspect, list, check and purge work)"
-        )
+    """Only write what the server will serve unchanged: the profile says whether odoo-assets
+    builds this series."""
+    if not ws.profile.buildable:
+        raise OdooAssetsError(f"database {ws.db.name!r} is Odoo {ws.series}: {ws.profile.not_buildable_hint}")
 
 
 def run_variants(
@@ -485,7 +480,9 @@ class _BlobWriter:
         # Only filestore blobs are written early: an object's name needs its row's id.
         with contextlib.suppress(OdooAssetsError):
             self.blobs[key] = [
-                self.ws.filestore.write_blob(data, self.ws.series, replace_damaged=True)
+                self.ws.filestore.write_blob(
+                    data, legacy_shard=self.ws.profile.legacy_shard, replace_damaged=True
+                )
                 if data and self.ws.blobs.route(compiled.mimetype, len(data)).kind == "file"
                 else None
                 for compiled, data in zip(output, self.datas(key, output), strict=True)
@@ -524,7 +521,7 @@ def _store(
     company_id, website_column = ws.attachment_defaults()
     ids: list[list[int]] = [[] for _ in variants]
     try:
-        primary = [variant_url(variant, unique) for variant, unique in variants]
+        primary = [variant_url(ws, variant, unique) for variant, unique in variants]
         att.bundle_locks(conn, primary)
         todo = list(range(len(variants)))
         if not force:
@@ -553,7 +550,7 @@ def _store(
         for compiled, data, blob, name, dest, remote in zip(
             files, datas, blobs, names, destinations, remotes, strict=True
         ):
-            urls = [variant_url(variants[i][0], variants[i][1], compiled.ext) for i in todo]
+            urls = [variant_url(ws, variants[i][0], variants[i][1], compiled.ext) for i in todo]
             rows = att.insert_bundle_attachments(
                 conn,
                 ws.filestore,
@@ -564,6 +561,7 @@ def _store(
                 location="db" if dest.kind == "db" else "file",
                 company_id=company_id,
                 website_column=website_column,
+                legacy_shard=ws.profile.legacy_shard,
                 lz4=ws.lz4,
                 blob=blob,
                 remote=remote,
@@ -573,7 +571,7 @@ def _store(
             for i, row in zip(todo, rows, strict=True):
                 variant, unique = variants[i]
                 ids[i].append(row.id)
-                pattern = variant_url(variant, ANY_UNIQUE, compiled.ext)
+                pattern = variant_url(ws, variant, ANY_UNIQUE, compiled.ext)
                 kept.append(att.KeptVersion(pattern, row.url or "", row.id))
                 log.info(
                     "stored",
@@ -590,7 +588,8 @@ def _store(
         removed = att.clean_other_versions(conn, ws.blobs, kept, website_column=website_column)
         for old in removed:
             log_removal(ws, variants[0][0].bundle, old, "older version")
-        att.signal_assets_changed(conn, ws.series)
+        for kind, name in ws.profile.signals:
+            att.signal_assets_changed(conn, name, kind)
         conn.commit()
     except BaseException:
         conn.rollback()

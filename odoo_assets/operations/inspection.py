@@ -8,7 +8,6 @@ from typing import Any
 from odoo_assets.operations.workspace import Variant, Workspace, entries_of_type, row_status, variant_url
 from odoo_assets.resolution import ResolvedBundle
 from odoo_assets.storage import attachments as att
-from odoo_assets.versions import bundle_version
 
 
 def inspect_bundle(
@@ -28,8 +27,8 @@ def inspect_bundle(
     for asset_type in ("js", "css"):
         variant = Variant(bundle, asset_type, website_id, rtl)
         if entries_of_type(resolved, asset_type):
-            versions[asset_type] = bundle_version(resolved.entries, asset_type, rtl)
-            urls[asset_type] = variant_url(variant, versions[asset_type] or "")
+            versions[asset_type] = ws.profile.version(resolved.entries, asset_type, rtl)
+            urls[asset_type] = variant_url(ws, variant, versions[asset_type] or "")
         else:
             versions[asset_type] = urls[asset_type] = None
     files = []

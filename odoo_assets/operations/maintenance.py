@@ -71,7 +71,7 @@ def list_bundles(ws: Workspace, website_id: int | None = None) -> list[StoredBun
     """Every bundle attachment (Odoo's own definition), with blob status and currency."""
     stored = []
     for row in att.list_bundle_attachments(ws.db.conn):
-        parsed = att.parse_bundle_url(row.url or "")
+        parsed = ws.profile.parse_url(row.url or "")
         if parsed is None:
             continue
         if website_id is not None and parsed.website_id != website_id:
@@ -123,12 +123,14 @@ class PurgeResult:
         }
 
 
-def select_for_purge(rows: Sequence[StoredBundle], request: PurgeRequest) -> list[StoredBundle]:
+def select_for_purge(
+    ws: Workspace, rows: Sequence[StoredBundle], request: PurgeRequest
+) -> list[StoredBundle]:
     chosen = [r for r in rows if not request.bundles or r.bundle in request.bundles]
     if request.keep is not None:
         groups: dict[str, list[StoredBundle]] = {}
         for row in chosen:
-            groups.setdefault(att.any_version_pattern(row.url), []).append(row)
+            groups.setdefault(ws.profile.urls.any_version(row.url), []).append(row)
         chosen = [
             row
             for group in groups.values()
@@ -143,7 +145,7 @@ def purge(ws: Workspace, request: PurgeRequest) -> PurgeResult:
     """Remove bundle rows; blobs go to their collector (the filestore's checklist, an object
     storage's fs_file_gc), never deleted while referenced."""
     rows = list_bundles(ws, website_id=request.website_id)
-    chosen = select_for_purge(rows, request)
+    chosen = select_for_purge(ws, rows, request)
     result = PurgeResult(database=ws.db.name, dry_run=request.dry_run, removed=chosen)
     if request.dry_run or not chosen:
         return result
@@ -159,7 +161,8 @@ def remove_rows(ws: Workspace, rows: Sequence[StoredBundle], reason: str) -> Non
         by_id = {r.id: r for r in rows}
         for row in deleted:
             log_removal(ws, by_id[row.id].bundle if row.id in by_id else "?", row, reason)
-        att.signal_assets_changed(conn, ws.series)
+        for kind, name in ws.profile.signals:
+            att.signal_assets_changed(conn, name, kind)
         conn.commit()
     except BaseException:
         conn.rollback()
@@ -306,7 +309,7 @@ def check(ws: Workspace, websites: tuple[int, ...] = ()) -> CheckResult:
             resolved = ws.resolve(variant.bundle, variant.website_id)
             if not entries_of_type(resolved, variant.asset_type):
                 continue
-            url = variant_url(variant, current_version(ws, variant))
+            url = variant_url(ws, variant, current_version(ws, variant))
         except OdooAssetsError as exc:
             result.problems.append(Problem("failed", f"{variant.label()}: {exc}"))
             continue

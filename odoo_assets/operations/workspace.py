@@ -32,6 +32,7 @@ from odoo_assets.resolution import (
     known_bundles,
     resolve_bundle,
 )
+from odoo_assets.series import SeriesProfile, profile_for, supported_series
 from odoo_assets.storage import attachments as att
 from odoo_assets.storage import database
 from odoo_assets.storage.blobstores import BlobStores, open_blob_stores
@@ -43,23 +44,9 @@ from odoo_assets.versions import (
     STYLESHEET_EXTENSIONS,
     TEMPLATE_EXTENSIONS,
     AssetType,
-    attachment_url,
-    bundle_version,
 )
 
 log = logging.getLogger("odoo_assets")
-
-
-# What Odoo 17 pages load (t-call-assets in web and website templates), per asset type.
-BACKEND_TARGETS: tuple[tuple[str, AssetType], ...] = (
-    ("web.assets_web", "js"),
-    ("web.assets_web", "css"),
-)
-FRONTEND_TARGETS: tuple[tuple[str, AssetType], ...] = (
-    ("web.assets_frontend", "css"),
-    ("web.assets_frontend_minimal", "js"),
-    ("web.assets_frontend_lazy", "js"),
-)
 
 
 @dataclass(frozen=True)
@@ -107,6 +94,10 @@ class Workspace:
     @property
     def series(self) -> str:
         return self.db.series
+
+    @property
+    def profile(self) -> SeriesProfile:
+        return profile_for(self.db.series)
 
     def website(self, website_id: int) -> Website:
         for website in self.websites:
@@ -217,11 +208,22 @@ class Workspace:
         web = self.addons.get("web")
         base = self.addons.get("base")
         return CompileOptions(
-            series=self.series,
+            scripts=self.profile.scripts,
+            styles=self.profile.styles,
             bootstrap_scss_dir=web.path / "static" / "lib" / "bootstrap" / "scss" if web else None,
             rtlcss_config=base.path / "data" / "rtlcss.json" if base else None,
             css_error_fallback=self.css_error_fallback,
+            import_roots=self.import_roots(),
         )
+
+    def import_roots(self) -> tuple[str, ...]:
+        """Where the server's file lookups search: the addons paths, then Odoo's own directory
+        (the parent of the `odoo/addons` directory that holds `base`)."""
+        roots = [str(path) for path in self.addons_paths]
+        base = self.addons.get("base")
+        if base and base.path.parent.name == "addons":
+            roots.append(str(base.path.parent.parent))
+        return tuple(roots)
 
     def load_sources(self, entries: Sequence[BundleEntry], website_id: int | None) -> list[SourceAsset]:
         return sources.load_sources(
@@ -266,7 +268,7 @@ def _server_environment(settings: Settings, index: AddonIndex) -> ServerEnvironm
 @contextmanager
 def open_workspace(settings: Settings, dbname: str) -> Iterator[Workspace]:
     """Open the database and read everything resolution needs, once."""
-    with database.open_database(settings, dbname) as db:
+    with database.open_database(settings, dbname, supported_series()) as db:
         conn = db.conn
         paths = addons_search_path(settings.addons_paths, settings.data_dir, db.series)
         db_installed = database.installed_modules(conn)
@@ -335,8 +337,8 @@ def entries_of_type(resolved: ResolvedBundle, asset_type: AssetType) -> list[Bun
     return [entry for entry in resolved.entries if entry.extension in wanted]
 
 
-def variant_url(variant: Variant, unique: str, ext: str | None = None) -> str:
-    return attachment_url(
+def variant_url(ws: Workspace, variant: Variant, unique: str, ext: str | None = None) -> str:
+    return ws.profile.urls.build(
         variant.bundle,
         unique,
         ext or variant.ext,
@@ -347,7 +349,7 @@ def variant_url(variant: Variant, unique: str, ext: str | None = None) -> str:
 
 def current_version(ws: Workspace, variant: Variant) -> str:
     resolved = ws.resolve(variant.bundle, variant.website_id)
-    return bundle_version(resolved.entries, variant.asset_type, variant.rtl)
+    return ws.profile.version(resolved.entries, variant.asset_type, variant.rtl)
 
 
 # --- Stored rows ------------------------------------------------------------------------------
@@ -368,7 +370,7 @@ def row_status(ws: Workspace, row: att.BundleAttachment, *, fresh: bool = False)
 
 
 def log_removal(ws: Workspace, bundle: str, row: att.BundleAttachment, reason: str) -> None:
-    parsed = att.parse_bundle_url(row.url or "")
+    parsed = ws.profile.parse_url(row.url or "")
     log.info(
         "removed (%s)",
         reason,

@@ -13,21 +13,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from psycopg import sql
 from psycopg.rows import class_row
 
 from odoo_assets.storage.blobstores import GcMarker, RemoteWrite
 from odoo_assets.storage.database import Conn, has_column
 from odoo_assets.storage.filestore import BlobWrite, Filestore, storage_location
-from odoo_assets.versions import ANY_UNIQUE, CSS_BUNDLE_EXTENSIONS
+from odoo_assets.versions import ANY_UNIQUE
 
 __all__ = [
     "ANY_UNIQUE",
     "BUNDLE_URL_LIKE",
     "SUPERUSER_ID",
     "BundleAttachment",
-    "BundleUrl",
     "KeptVersion",
-    "any_version_pattern",
     "bundle_locks",
     "clean_other_versions",
     "company_of_superuser",
@@ -37,7 +36,6 @@ __all__ = [
     "insert_bundle_attachments",
     "list_bundle_attachments",
     "newest_by_url",
-    "parse_bundle_url",
     "read_db_datas",
     "signal_assets_changed",
     "storage_location",
@@ -46,11 +44,6 @@ __all__ = [
 
 SUPERUSER_ID = 1
 BUNDLE_URL_LIKE = "/web/assets/%"
-# /web/assets/[<website>/]<unique>/<bundle>[.rtl].<ext>
-_BUNDLE_URL = re.compile(
-    r"^/web/assets/(?:(?P<website>[1-9]\d*)/)?(?P<unique>[^/]{7})/"
-    r"(?P<name>[^/.][^/]*?)\.(?P<ext>min\.js|min\.css|js\.map|css\.map|js|css)$"
-)
 _PRINTABLE_RUNS = re.compile(rb"[\x20-\x7E]{4,}")
 _NOW = "(now() at time zone 'UTC')"
 
@@ -70,40 +63,6 @@ class BundleAttachment:
     create_date: datetime | None
     write_date: datetime | None
     has_db_datas: bool
-
-
-class BundleUrl(NamedTuple):
-    website_id: int | None
-    unique: str
-    bundle: str
-    ext: str
-    rtl: bool
-
-
-def parse_bundle_url(url: str) -> BundleUrl | None:
-    """Split a 17/18 bundle attachment URL; None for anything else (debug links, 16 URLs...)."""
-    match = _BUNDLE_URL.match(url)
-    if not match:
-        return None
-    bundle, ext = match["name"], match["ext"]
-    # Only stylesheet names carry the direction; `.rtl` before `.min.js` is part of the name.
-    rtl = ext in CSS_BUNDLE_EXTENSIONS and bundle.endswith(".rtl")
-    if rtl:
-        bundle = bundle[: -len(".rtl")]
-    if not bundle:
-        return None
-    website = match["website"]
-    return BundleUrl(int(website) if website else None, match["unique"], bundle, ext, rtl)
-
-
-def any_version_pattern(url: str) -> str:
-    """The LIKE pattern matching every version of the same bundle URL (same website, direction)."""
-    parsed = parse_bundle_url(url)
-    if parsed is None:
-        return url
-    prefix = f"/web/assets/{parsed.website_id}" if parsed.website_id else "/web/assets"
-    rtl = ".rtl" if parsed.rtl else ""
-    return f"{prefix}/{ANY_UNIQUE}/{parsed.bundle}{rtl}.{parsed.ext}"
 
 
 @functools.lru_cache(maxsize=16)  # website variants of one bundle share their content
@@ -184,7 +143,7 @@ def insert_bundle_attachments(
     location: str,
     company_id: int | None,
     website_column: bool | None = None,
-    series: str = "17.0",
+    legacy_shard: bool = True,
     replace_damaged: bool = True,
     lz4: bool = False,
     blob: BlobWrite | None = None,
@@ -256,7 +215,9 @@ def insert_bundle_attachments(
             values["db_datas"] = content
         else:
             if blob is None or not filestore.still_there(blob, len(content)):
-                blob = filestore.write_blob(content, series, replace_damaged=replace_damaged)
+                blob = filestore.write_blob(
+                    content, legacy_shard=legacy_shard, replace_damaged=replace_damaged
+                )
             values["checksum"] = blob.sha1
             values["store_fname"] = blob.store_fname
     columns = ", ".join([*values, *per_row])
@@ -420,18 +381,26 @@ def delete_attachments(conn: Conn, garbage: GcMarker, ids: list[int]) -> list[Bu
     )
 
 
-def signal_assets_changed(conn: Conn, series: str) -> int | None:
-    """Bump the sequence Odoo workers poll, so they drop cached paths, mtimes and links.
+def signal_assets_changed(conn: Conn, name: str, kind: str = "sequence") -> int | None:
+    """Signal running workers to drop cached paths, mtimes and links: bump the sequence
+    (up to 18.0) or add a row to the insert-only table (19.0) the series profile names.
 
-    None when the sequence does not exist: no server has loaded this database since it was
-    created or restored, so no worker holds a cache to drop.
+    None when it does not exist: no server has loaded this database since it was created or
+    restored, so no worker holds a cache to drop.
     """
-    sequence = "base_cache_signaling" if series == "16.0" else "base_cache_signaling_assets"
+    if kind == "table":
+        query = sql.SQL("INSERT INTO {} DEFAULT VALUES RETURNING id").format(sql.Identifier(name))
+        with conn.cursor() as cur:
+            cur.execute("SELECT to_regclass(%s) IS NOT NULL", (name,))
+            row = cur.fetchone()
+            if not row or not row[0]:
+                return None
+            cur.execute(query)
+            row = cur.fetchone()
+        return None if row is None else int(row[0])
     with conn.cursor() as cur:
         # nextval() of a text argument looks the sequence up only when the CASE reaches it.
-        cur.execute(
-            "SELECT CASE WHEN to_regclass(%s) IS NOT NULL THEN nextval(%s::text) END", (sequence, sequence)
-        )
+        cur.execute("SELECT CASE WHEN to_regclass(%s) IS NOT NULL THEN nextval(%s::text) END", (name, name))
         row = cur.fetchone()
     return None if row is None or row[0] is None else int(row[0])
 

@@ -94,7 +94,7 @@ class FsspecStore:
                     self._fs = fsspec.filesystem("file", auto_mkdir=True)
                 else:
                     self._fs = fsspec.filesystem(self.protocol, **dict(self.options))
-            except (ImportError, ValueError, TypeError) as exc:
+            except Exception as exc:
                 hint = f" ({S3_EXTRA})" if isinstance(exc, ImportError) else ""
                 raise StorageError(
                     f"storage {self.code!r}: cannot open protocol {self.protocol!r}:"
@@ -122,7 +122,7 @@ class FsspecStore:
             return bytes(self.filesystem().cat_file(key))
         except FileNotFoundError:
             raise FileNotFoundError(key) from None
-        except (OSError, ValueError, RuntimeError) as exc:
+        except Exception as exc:  # each backend has its own errors (botocore's are not OSErrors)
             raise self._error("read", key, exc) from None
 
     def status(self, store_fname: str, checksum: str | None) -> BlobStatus:
@@ -138,14 +138,14 @@ class FsspecStore:
         key = self.key(path)
         try:
             self.filesystem().pipe_file(key, content)
-        except (OSError, ValueError, RuntimeError) as exc:
+        except Exception as exc:
             raise self._error("write", key, exc) from None
 
     def has(self, store_fname: str) -> bool:
         key = self.path_of(store_fname)
         try:
             return bool(self.filesystem().exists(key))
-        except (OSError, ValueError, RuntimeError) as exc:
+        except Exception as exc:
             raise self._error("look up", key, exc) from None
 
     def where(self, store_fname: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -11,8 +12,6 @@ from psycopg.conninfo import make_conninfo
 
 from odoo_assets.config import Settings
 from odoo_assets.errors import DatabaseUnavailable, NotOdooDatabase
-
-SUPPORTED_SERIES = ("16.0", "17.0", "18.0")
 
 Conn = psycopg.Connection[Any]
 
@@ -64,8 +63,9 @@ def series_from_version(version: str | None) -> str | None:
     return f"{parts[0]}.{parts[1]}"
 
 
-def detect_series(conn: Conn, dbname: str) -> str:
-    """The Odoo series of the database, from the installed version of the `base` module."""
+def detect_series(conn: Conn, dbname: str, supported: Collection[str]) -> str:
+    """The Odoo series of the database, from the installed version of the `base` module; one
+    of `supported` (the series that have a profile)."""
     with conn.cursor() as cur:
         cur.execute("SELECT to_regclass('ir_module_module') IS NOT NULL")
         row = cur.fetchone()
@@ -81,19 +81,18 @@ def detect_series(conn: Conn, dbname: str) -> str:
     series = series_from_version(str(version) if version else None)
     if state != "installed" and series is None:
         raise NotOdooDatabase(f"database {dbname!r}: module base is not installed")
-    if series not in SUPPORTED_SERIES:
-        supported = ", ".join(SUPPORTED_SERIES)
+    if series is None or series not in supported:
         raise NotOdooDatabase(
-            f"database {dbname!r} is Odoo {series or version!s}, supported series: {supported}"
+            f"database {dbname!r} is Odoo {series or version!s}, supported series: {', '.join(supported)}"
         )
     return series
 
 
-def open_database(settings: Settings, dbname: str) -> OdooDatabase:
+def open_database(settings: Settings, dbname: str, supported: Collection[str]) -> OdooDatabase:
     """Connect and check that this is an Odoo database of a supported series."""
     conn = connect(settings, dbname)
     try:
-        series = detect_series(conn, dbname)
+        series = detect_series(conn, dbname, supported)
     except BaseException:
         conn.close()
         raise

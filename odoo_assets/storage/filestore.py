@@ -28,8 +28,6 @@ CHUNK = 1 << 16
 CHECKLIST = "checklist"
 # Odoo checks names against ir_attachment in chunks of this size.
 GC_CHUNK = 1000
-# Series whose servers still look for blobs in the pre-2-char shard layout.
-LEGACY_LAYOUT_SERIES = ("16.0", "17.0")
 
 log = logging.getLogger(__name__)
 
@@ -132,15 +130,17 @@ class Filestore:
     def store_fname_for(sha1: str) -> str:
         return f"{sha1[:2]}/{sha1}"
 
-    def _target(self, sha1: str, series: str) -> str:
-        """16/17 keep using a blob already stored in the old 3-character shard."""
-        if series in LEGACY_LAYOUT_SERIES:
+    def _target(self, sha1: str, legacy_shard: bool) -> str:
+        """Series up to 17.0 keep using a blob already stored in the old 3-character shard."""
+        if legacy_shard:
             legacy = f"{sha1[:3]}/{sha1}"
             if self.path_for(legacy).is_file():
                 return legacy
         return self.store_fname_for(sha1)
 
-    def write_blob(self, content: bytes, series: str = "17.0", *, replace_damaged: bool = False) -> BlobWrite:
+    def write_blob(
+        self, content: bytes, *, legacy_shard: bool = True, replace_damaged: bool = False
+    ) -> BlobWrite:
         """Store content under its SHA-1, atomically, with a checklist entry when a file is written.
 
         An existing file with the same bytes is left alone (no checklist entry, as in Odoo).
@@ -149,7 +149,7 @@ class Filestore:
         name (so every row naming it is already broken) is replaced by the right content.
         """
         sha1 = hashlib.sha1(content).hexdigest()
-        store_fname = self._target(sha1, series)
+        store_fname = self._target(sha1, legacy_shard)
         path = self.path_for(store_fname)
         try:
             if path.is_file():

@@ -1,0 +1,33 @@
+"""Odoo 17.0: the reference series, checked byte for byte against a live server."""
+
+from __future__ import annotations
+
+from odoo_assets.compilation.rules import ScriptRules, StyleRules
+from odoo_assets.series.profile import PageBundle, SeriesProfile
+from odoo_assets.series.shared import LOAD_BUNDLE_CALL
+from odoo_assets.versions import UNIQUE_PATH, bundle_version_any
+
+PROFILE = SeriesProfile(
+    series="17.0",
+    buildable=True,
+    scripts=ScriptRules(
+        module_header="strict",
+        transpile_static_sources=False,
+        define_form="dependencies",
+        templates="registry",
+    ),
+    styles=StyleRules(source_map_comment="/*#", odoo_importer=False),
+    version=bundle_version_any,
+    urls=UNIQUE_PATH,
+    page_bundles=(
+        PageBundle("web.assets_web", "js", "backend"),
+        PageBundle("web.assets_web", "css", "backend"),
+        PageBundle("web.assets_frontend", "css", "frontend"),
+        PageBundle("web.assets_frontend_minimal", "js", "frontend"),
+        PageBundle("web.assets_frontend_lazy", "js", "frontend"),
+    ),
+    lazy_loader=LOAD_BUNDLE_CALL,
+    signals=(("sequence", "base_cache_signaling_assets"),),
+    legacy_shard=True,
+    generates_on_request=True,
+)
