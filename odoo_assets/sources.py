@@ -13,8 +13,8 @@ from pathlib import Path
 from odoo_assets.compilation import SourceAsset
 from odoo_assets.errors import ResolutionError
 from odoo_assets.resolution import ASSET_EXTENSIONS, BundleEntry
+from odoo_assets.storage.blobstores import BlobReader
 from odoo_assets.storage.database import StoredFile
-from odoo_assets.storage.filestore import Filestore
 
 StoredFileLookup = Callable[[str], StoredFile | None]
 
@@ -65,8 +65,9 @@ def read_file_entry(entry: BundleEntry, roots: Sequence[str], real_dirs: dict[st
         raise ResolutionError(f"bundle {entry.bundle!r}: cannot read {path}: {exc.strerror}") from None
 
 
-def read_attachment_entry(entry: BundleEntry, lookup: StoredFileLookup, filestore: Filestore) -> SourceAsset:
-    """Read an attachment-URL entry (website customisations, DB-only files)."""
+def read_attachment_entry(entry: BundleEntry, lookup: StoredFileLookup, blobs: BlobReader) -> SourceAsset:
+    """Read an attachment-URL entry (website customisations, DB-only files), wherever its
+    content lives (db_datas, filestore, object storage)."""
     stored = lookup(entry.url)
     if stored is None:
         raise ResolutionError(
@@ -75,11 +76,11 @@ def read_attachment_entry(entry: BundleEntry, lookup: StoredFileLookup, filestor
         )
     if stored.store_fname:
         try:
-            data = filestore.read_blob(stored.store_fname)
+            data = blobs.read_blob(stored.store_fname)
         except OSError:
             raise ResolutionError(
                 f"bundle {entry.bundle!r}: blob {stored.store_fname} of attachment"
-                f" {stored.id} ({entry.url}) is missing from {filestore.root}"
+                f" {stored.id} ({entry.url}) is missing from {blobs.where(stored.store_fname)}"
             ) from None
     else:
         data = stored.db_datas or b""
@@ -96,7 +97,7 @@ def load_sources(
     *,
     addons_paths: Sequence[Path],
     lookup: StoredFileLookup,
-    filestore: Filestore,
+    blobs: BlobReader,
     file_cache: dict[str, SourceAsset] | None = None,
     real_dirs: dict[str, str] | None = None,
 ) -> list[SourceAsset]:
@@ -117,5 +118,5 @@ def load_sources(
                 cache[entry.filename] = read_file_entry(entry, roots, real_dirs)
             sources.append(cache[entry.filename])
         elif entry.kind == "attachment":
-            sources.append(read_attachment_entry(entry, lookup, filestore))
+            sources.append(read_attachment_entry(entry, lookup, blobs))
     return sources

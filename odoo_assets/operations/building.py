@@ -341,7 +341,7 @@ def _previous_css(ws: Workspace, variant: Variant) -> str | None:
     row = max(rows, key=lambda r: r.id)
     try:
         if row.store_fname:
-            data = ws.filestore.read_blob(row.store_fname)
+            data = ws.blobs.read_blob(row.store_fname)
         else:
             data = att.read_db_datas(ws.db.conn, row.id) or b""
             ws.db.conn.rollback()
@@ -474,17 +474,18 @@ class _BlobWriter:
         return self.encoded[key]
 
     def add(self, key: str, output: Output) -> None:
-        if not self.enabled or self.ws.location == "db" or isinstance(output, CompilationError):
+        if not self.enabled or isinstance(output, CompilationError):
             return
         # On failure, storing the rows writes the blob again and reports the problem there.
+        # Only filestore blobs are written early: an object's name needs its row's id.
         with contextlib.suppress(OdooAssetsError):
             self.blobs[key] = [
                 self.ws.filestore.write_blob(
                     data, legacy_shard=self.ws.profile.legacy_shard, replace_damaged=True
                 )
-                if data
+                if data and self.ws.blobs.route(compiled.mimetype, len(data)).kind == "file"
                 else None
-                for data in self.datas(key, output)
+                for compiled, data in zip(output, self.datas(key, output), strict=True)
             ]
         for blob in self.blobs.get(key, ()):
             if blob is not None:
@@ -513,6 +514,9 @@ def _store(
     """Write the blobs and the rows of variants that share their compiled files (the website
     variants of one bundle), clean older versions and signal workers: one transaction.
 
+    Each file goes where the database's storage rules send its mimetype: the filestore,
+    db_datas, or an object storage (uploaded inside the transaction, before its commit).
+
     Returns the new row ids of each variant, in order; none for a variant that another run
     stored while this one compiled. `datas` are the files' bytes, `blobs` where they were
     already written, if they were.
@@ -534,22 +538,39 @@ def _store(
             conn.rollback()
             return ids
         kept: list[att.KeptVersion] = []
-        for compiled, data, blob in zip(files, datas, blobs, strict=True):
+        names = [f"{variants[0][0].bundle}.{compiled.ext}" for compiled in files]
+        destinations = [
+            ws.blobs.route(compiled.mimetype, len(data)) for compiled, data in zip(files, datas, strict=True)
+        ]
+        # Objects in an object storage are named before any table lock (see BlobStores).
+        remotes = [
+            ws.blobs.plan_remote(
+                dest.code, name=name, mimetype=compiled.mimetype, content=data, count=len(todo)
+            )
+            if dest.kind == "remote" and dest.code and data
+            else None
+            for compiled, data, name, dest in zip(files, datas, names, destinations, strict=True)
+        ]
+        ws.blobs.lock_gc_table(conn)
+        for compiled, data, blob, name, dest, remote in zip(
+            files, datas, blobs, names, destinations, remotes, strict=True
+        ):
             urls = [variant_url(ws, variants[i][0], variants[i][1], compiled.ext) for i in todo]
             rows = att.insert_bundle_attachments(
                 conn,
                 ws.filestore,
-                name=f"{variants[0][0].bundle}.{compiled.ext}",
+                name=name,
                 urls=urls,
                 content=data,
                 mimetype=ws.profile.map_mimetype if compiled.ext.endswith(".map") else compiled.mimetype,
-                location=ws.location,
+                location="db" if dest.kind == "db" else "file",
                 company_id=company_id,
                 website_column=website_column,
                 legacy_shard=ws.profile.legacy_shard,
                 index_other_types=ws.profile.index_other_types,
                 lz4=ws.lz4,
                 blob=blob,
+                remote=remote,
             )
             if rows and rows[0].store_fname:
                 ws.forget_blob(rows[0].store_fname)
@@ -571,7 +592,7 @@ def _store(
                         "size": row.file_size,
                     },
                 )
-        removed = att.clean_other_versions(conn, ws.filestore, kept, website_column=website_column)
+        removed = att.clean_other_versions(conn, ws.blobs, kept, website_column=website_column)
         for old in removed:
             log_removal(ws, variants[0][0].bundle, old, "older version")
         for kind, name in ws.profile.signals:

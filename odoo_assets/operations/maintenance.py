@@ -143,7 +143,8 @@ def select_for_purge(
 
 
 def purge(ws: Workspace, request: PurgeRequest) -> PurgeResult:
-    """Remove bundle rows; blobs go to the checklist, never deleted while referenced."""
+    """Remove bundle rows; blobs go to their collector (the filestore's checklist, an object
+    storage's fs_file_gc), never deleted while referenced."""
     rows = list_bundles(ws, website_id=request.website_id)
     chosen = select_for_purge(ws, rows, request)
     result = PurgeResult(database=ws.db.name, dry_run=request.dry_run, removed=chosen)
@@ -156,7 +157,8 @@ def purge(ws: Workspace, request: PurgeRequest) -> PurgeResult:
 def remove_rows(ws: Workspace, rows: Sequence[StoredBundle], reason: str) -> None:
     conn = ws.db.conn
     try:
-        deleted = att.delete_attachments(conn, ws.filestore, [r.id for r in rows], ws.profile.urls.like)
+        ws.blobs.lock_gc_table(conn)
+        deleted = att.delete_attachments(conn, ws.blobs, [r.id for r in rows], ws.profile.urls.like)
         by_id = {r.id: r for r in rows}
         for row in deleted:
             log_removal(ws, by_id[row.id].bundle if row.id in by_id else "?", row, reason)
@@ -324,9 +326,10 @@ def check(ws: Workspace, websites: tuple[int, ...] = ()) -> CheckResult:
             continue
         if url not in by_url:
             result.problems.append(Problem("not-built", f"{url}: current version not built", url))
-    for store_fname in ws.filestore.unreferenced_checklist_blobs(ws.db.conn):
+    for store_fname in ws.blobs.unreferenced(ws.db.conn):
+        queue = "fs_file_gc" if ws.blobs.remote_for(store_fname) else "checklist"
         result.problems.append(
-            Problem("orphan-blob", f"{store_fname}: blob referenced by no attachment (checklist)")
+            Problem("orphan-blob", f"{store_fname}: blob referenced by no attachment ({queue})")
         )
     ws.db.conn.rollback()
     return result

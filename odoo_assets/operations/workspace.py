@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
+import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -35,8 +35,10 @@ from odoo_assets.resolution import (
 from odoo_assets.series import SeriesProfile, profile_for, supported_series
 from odoo_assets.storage import attachments as att
 from odoo_assets.storage import database
+from odoo_assets.storage.blobstores import BlobStores, open_blob_stores
 from odoo_assets.storage.database import OdooDatabase, StoredFile, Website
 from odoo_assets.storage.filestore import BlobStatus, Filestore
+from odoo_assets.storage.server_env import ServerEnvironment, load_server_environment
 from odoo_assets.versions import (
     JS_EXTENSIONS,
     STYLESHEET_EXTENSIONS,
@@ -73,6 +75,7 @@ class Workspace:
     website_installed: bool
     filestore: Filestore
     location: str
+    blobs: BlobStores  # where each blob lives: filestore, db_datas, object storage
     _lz4: bool | None = None
     _blob_status: dict[tuple[str, str | None], BlobStatus] = field(default_factory=dict)
     _contexts: dict[int | None, ResolutionContext] = field(default_factory=dict)
@@ -121,11 +124,12 @@ class Workspace:
         return self._lz4
 
     def blob_status(self, store_fname: str, checksum: str | None, *, fresh: bool = False) -> BlobStatus:
-        """Filestore.blob_status, hashing each blob once per run (the website variants of a
-        bundle share theirs) unless `fresh`; blobs this run writes are forgotten."""
+        """The status of the blob a store_fname names (filestore or object storage), hashing
+        each blob once per run (the website variants of a bundle share theirs) unless
+        `fresh`; blobs this run writes are forgotten."""
         key = (store_fname, checksum)
         if fresh or key not in self._blob_status:
-            self._blob_status[key] = self.filestore.blob_status(store_fname, checksum)
+            self._blob_status[key] = self.blobs.status(store_fname, checksum)
         return self._blob_status[key]
 
     def forget_blob(self, store_fname: str) -> None:
@@ -228,7 +232,7 @@ class Workspace:
             entries,
             addons_paths=self.addons_paths,
             lookup=lambda url: self.stored_file(url, website_id),
-            filestore=self.filestore,
+            blobs=self.blobs,
             file_cache=self._files,
             real_dirs=self._real_dirs,
         )
@@ -254,6 +258,15 @@ def _ir_asset_rows(raw: list[dict[str, Any]]) -> dict[str, tuple[IrAssetRow, ...
     return {bundle: tuple(rows) for bundle, rows in grouped.items()}
 
 
+def _server_environment(settings: Settings, index: AddonIndex) -> ServerEnvironment:
+    manifest = index.locate("server_environment_files")
+    return load_server_environment(
+        config_file=settings.config_file,
+        files_addon=manifest.parent if manifest else None,
+        environ=os.environ,
+    )
+
+
 @contextmanager
 def open_workspace(settings: Settings, dbname: str) -> Iterator[Workspace]:
     """Open the database and read everything resolution needs, once."""
@@ -263,6 +276,17 @@ def open_workspace(settings: Settings, dbname: str) -> Iterator[Workspace]:
         db_installed = database.installed_modules(conn)
         website_installed = "website" in db_installed
         index = AddonIndex(paths)
+        filestore = Filestore(settings.filestore(dbname))
+        location = att.storage_location(conn)
+        blobs = open_blob_stores(
+            conn,
+            dbname=dbname,
+            filestore=filestore,
+            location=location,
+            server_env=lambda: _server_environment(settings, index),
+            environ=os.environ,
+            open_side_connection=lambda: database.connect(settings, dbname),
+        )
         ws = Workspace(
             settings=settings,
             db=db,
@@ -273,11 +297,15 @@ def open_workspace(settings: Settings, dbname: str) -> Iterator[Workspace]:
             websites=database.read_websites(conn) if website_installed else [],
             themes=database.theme_modules(conn) if website_installed else frozenset(),
             website_installed=website_installed,
-            filestore=Filestore(settings.filestore(dbname)),
-            location=att.storage_location(conn),
+            filestore=filestore,
+            location=location,
+            blobs=blobs,
         )
         conn.rollback()
-        yield ws
+        try:
+            yield ws
+        finally:
+            blobs.close()
 
 
 # --- Variants, versions and URLs ---------------------------------------------------------------
@@ -334,15 +362,13 @@ def blob_ok(ws: Workspace, row: att.BundleAttachment, *, fresh: bool = False) ->
 
 
 def row_status(ws: Workspace, row: att.BundleAttachment, *, fresh: bool = False) -> str:
-    """ok, missing or corrupt: does the stored content still match the row's checksum?
+    """ok, missing or corrupt: does the stored content (filestore, object storage or
+    db_datas) still match the row's checksum?
 
     A blob is hashed once per run; `fresh` looks again (as under a lock, before deciding)."""
     if row.store_fname:
         return ws.blob_status(row.store_fname, row.checksum, fresh=fresh)
-    content = att.read_db_datas(ws.db.conn, row.id)
-    if content is None:
-        return "missing"
-    return "ok" if hashlib.sha1(content).hexdigest() == row.checksum else "corrupt"
+    return ws.blobs.database.status(row.id, row.checksum)
 
 
 def log_removal(ws: Workspace, bundle: str, row: att.BundleAttachment, reason: str) -> None:
