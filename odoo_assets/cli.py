@@ -20,7 +20,14 @@ import psycopg
 from odoo_assets import __version__, operations, report
 from odoo_assets.compilation.cache import CompileCache, default_cache_dir
 from odoo_assets.config import Settings, load_settings
-from odoo_assets.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, NotOdooDatabase, OdooAssetsError
+from odoo_assets.errors import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_USAGE,
+    ConfigError,
+    NotOdooDatabase,
+    OdooAssetsError,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -375,22 +382,20 @@ def _finish_fleet(
             else:
                 click.echo(f"odoo-assets: error: {item.error}", err=True)
         if len(items) > 1 and not quiet:
-            rows = [
-                (
-                    item.database,
-                    "skipped"
-                    if item.skipped
-                    else "error"
-                    if item.error
-                    else "problems"
-                    if failed(item.result)
-                    else "ok",
-                )
-                for item in items
-            ]
+            rows = [(item.database, _fleet_status(item, failed)) for item in items]
             click.echo("")
             click.echo(report.table(("database", "status"), rows))
     sys.exit(code)
+
+
+def _fleet_status(item: FleetItem, failed: Callable[[Any], bool]) -> str:
+    if item.skipped:
+        return "skipped"
+    if isinstance(item.error, ConfigError):
+        return "misconfigured"  # e.g. modules missing from the addons path
+    if item.error is not None:
+        return "error"
+    return "problems" if failed(item.result) else "ok"
 
 
 @bundle.command()
@@ -504,17 +509,24 @@ def build(
 
 @bundle.command(name="list")
 @click.option("--website", "website_id", type=int, help="Only rows of this website's URLs.")
+@click.option(
+    "--current",
+    "current_only",
+    is_flag=True,
+    help="Only rows of the current versions (needs the addons path).",
+)
 @_json_option
 @click.pass_obj
-def list_(state: CliState, website_id: int | None, as_json: bool) -> None:
+def list_(state: CliState, website_id: int | None, current_only: bool, as_json: bool) -> None:
     """List stored bundle attachments with their blob status.
 
     Each row shows id, bundle, kind, website, version, URL, size, whether the
-    blob is ok, missing or corrupt, and whether the version is current.
+    blob is ok, missing or corrupt, and whether the version is current
+    ("unknown" when installed modules are missing from the addons path).
     """
     settings, dbname = _single_database(state)
-    with operations.open_workspace(settings, dbname) as ws:
-        rows = operations.list_bundles(ws, website_id=website_id)
+    with operations.open_workspace(settings, dbname, require_addons=current_only) as ws:
+        rows = operations.list_bundles(ws, website_id=website_id, current_only=current_only)
     _emit([row.to_dict() for row in rows], as_json, report.render_list)
 
 

@@ -20,6 +20,10 @@ class ConfigError(OdooAssetsError):
     exit_code = EXIT_USAGE
 
 
+class AddonsPathError(ConfigError):
+    """Modules the database has installed are not on the addons path odoo-assets was given."""
+
+
 class DatabaseUnavailable(OdooAssetsError):
     """The PostgreSQL server or database cannot be reached."""
 

@@ -33,6 +33,15 @@ ENV_SECRET = "env-s3cr3t-Never-Printed-9c1d"
 PAGE_BUNDLES = 8  # what `bundle build` stores on the fixture database
 
 
+def on_addons_path(db: OdooTestDb, *names: str) -> None:
+    """Stand-ins for the storage addons the database has installed, so that they are on the
+    addons path, as they are on the server (they hold no assets)."""
+    for name in names:
+        addon = db.addons.root / "addons" / name
+        addon.mkdir()
+        (addon / "__manifest__.py").write_text(repr({"name": name, "depends": ["base"]}))
+
+
 # --- A local S3 API ------------------------------------------------------------------------------
 
 
@@ -90,6 +99,7 @@ def fs_db(odoo_db: OdooTestDb, monkeypatch: pytest.MonkeyPatch) -> OdooTestDb:
     with odoo_db.connect() as conn:
         pgcluster.run_sql_file(conn, FS_ATTACHMENT_SQL)
         conn.commit()
+    on_addons_path(odoo_db, "base_sparse_field", "fs_storage", "fs_attachment")
     return odoo_db
 
 
@@ -540,6 +550,7 @@ def camptocamp_db(odoo_db: OdooTestDb, s3_server: S3, monkeypatch: pytest.Monkey
         "INSERT INTO ir_config_parameter (key, value) VALUES ('ir_attachment.location', 's3'),"
         """ ('ir_attachment.storage.force.database', '{"image/": 51200, "application/javascript": 0}')"""
     )
+    on_addons_path(odoo_db, "base_attachment_object_storage", "attachment_s3")
     monkeypatch.delenv("DISABLE_ATTACHMENT_STORAGE", raising=False)
     monkeypatch.setenv("AWS_HOST", s3_server.endpoint)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)

@@ -21,8 +21,10 @@ from odoo_assets.operations.workspace import (
     Progress,
     Variant,
     Workspace,
+    addons_path_error,
     current_version,
     entries_of_type,
+    log,
     log_removal,
     row_status,
     variant_url,
@@ -67,8 +69,18 @@ def _is_current(ws: Workspace, variant: Variant, version: str) -> bool | None:
         return None
 
 
-def list_bundles(ws: Workspace, website_id: int | None = None) -> list[StoredBundle]:
-    """Every bundle attachment (Odoo's own definition), with blob status and currency."""
+def list_bundles(
+    ws: Workspace, website_id: int | None = None, current_only: bool = False
+) -> list[StoredBundle]:
+    """Every bundle attachment (Odoo's own definition), with blob status and currency
+    (unknown when installed modules are missing from the addons path: it cannot be judged),
+    or only the current versions' rows."""
+    judge = not ws.missing_modules
+    if not judge:
+        log.warning(
+            "bundle versions not judged: %s",
+            addons_path_error(ws.db.name, ws.missing_modules, ws.addons_paths),
+        )
     stored = []
     for row in att.list_bundle_attachments(ws.db.conn, ws.profile.urls.like):
         parsed = ws.profile.parse_url(row.url or "")
@@ -90,8 +102,10 @@ def list_bundles(ws: Workspace, website_id: int | None = None) -> list[StoredBun
             current=None,
             row=row,
         )
-        item.current = _is_current(ws, item.variant(), parsed.unique)
-        stored.append(item)
+        if judge:
+            item.current = _is_current(ws, item.variant(), parsed.unique)
+        if item.current or not current_only:
+            stored.append(item)
     ws.db.conn.rollback()
     return stored
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,11 +17,12 @@ from odoo_assets.addons import (
     active_addons,
     addons_search_path,
     installed_addons,
+    server_wide_modules,
     sort_addons,
 )
 from odoo_assets.compilation import CompileOptions, SourceAsset
 from odoo_assets.config import Settings
-from odoo_assets.errors import ConfigError, ResolutionError
+from odoo_assets.errors import AddonsPathError, ConfigError, ResolutionError
 from odoo_assets.globbing import Globber
 from odoo_assets.resolution import (
     AttachmentAsset,
@@ -76,6 +77,7 @@ class Workspace:
     filestore: Filestore
     location: str
     blobs: BlobStores  # where each blob lives: filestore, db_datas, object storage
+    missing_modules: tuple[str, ...] = ()  # installed, but not on the addons path
     _lz4: bool | None = None
     _blob_status: dict[tuple[str, str | None], BlobStatus] = field(default_factory=dict)
     _contexts: dict[int | None, ResolutionContext] = field(default_factory=dict)
@@ -267,15 +269,41 @@ def _server_environment(settings: Settings, index: AddonIndex) -> ServerEnvironm
     )
 
 
+def missing_modules(index: AddonIndex, db_installed: Iterable[str], server_wide: Iterable[str]) -> list[str]:
+    """Installed and server-wide modules that no addons path holds, sorted."""
+    return sorted(name for name in {*db_installed, *server_wide} if index.locate(name) is None)
+
+
+def addons_path_error(dbname: str, missing: Sequence[str], paths: Sequence[Path]) -> AddonsPathError:
+    """One line: the first few modules not found, how many, and the addons path used."""
+    shown = ", ".join(missing[:5]) + (", …" if len(missing) > 5 else "")
+    count = f"{len(missing)} module{'s' if len(missing) > 1 else ''}"
+    verb = "are" if len(missing) > 1 else "is"
+    where = ", ".join(str(p) for p in paths) or "empty"
+    return AddonsPathError(
+        f"{shown} ({count}) {verb} installed in {dbname} but not on the addons path ({where});"
+        " pass -c odoo.conf or --addons-path"
+    )
+
+
 @contextmanager
-def open_workspace(settings: Settings, dbname: str) -> Iterator[Workspace]:
-    """Open the database and read everything resolution needs, once."""
+def open_workspace(settings: Settings, dbname: str, *, require_addons: bool = True) -> Iterator[Workspace]:
+    """Open the database and read everything resolution needs, once.
+
+    Every installed and server-wide module must be on the addons path, otherwise whatever is
+    resolved differs from what the server serves: AddonsPathError, before anything else is
+    read, unless `require_addons` is False (the workspace then lists what is missing).
+    """
     with database.open_database(settings, dbname, supported_series()) as db:
         conn = db.conn
         paths = addons_search_path(settings.addons_paths, settings.data_dir, db.series)
         db_installed = database.installed_modules(conn)
-        website_installed = "website" in db_installed
         index = AddonIndex(paths)
+        missing = missing_modules(index, db_installed, server_wide_modules(settings.server_wide_modules))
+        if missing and require_addons:
+            conn.rollback()
+            raise addons_path_error(dbname, missing, paths)
+        website_installed = "website" in db_installed
         filestore = Filestore(settings.filestore(dbname))
         location = att.storage_location(conn)
         blobs = open_blob_stores(
@@ -300,6 +328,7 @@ def open_workspace(settings: Settings, dbname: str) -> Iterator[Workspace]:
             filestore=filestore,
             location=location,
             blobs=blobs,
+            missing_modules=tuple(missing),
         )
         conn.rollback()
         try:
