@@ -239,6 +239,14 @@ def _single_database(state: CliState) -> tuple[Settings, str]:
     return settings, settings.databases[0]
 
 
+def _strict_option(func: F) -> F:
+    return click.option(
+        "--strict",
+        is_flag=True,
+        help="Warnings (missing files, globs matching nothing, paths outside static/…) are errors: exit 1.",
+    )(func)
+
+
 def _fleet_options(func: F) -> F:
     func = click.option(
         "--jobs",
@@ -302,7 +310,7 @@ def _build_fleet(
         return result
 
     items = _fleet(state, all_databases, db_filter, jobs, work)
-    _finish_fleet(items, as_json, report.render_build, lambda r: bool(r.failed), state.quiet)
+    _finish_fleet(items, as_json, report.render_build, lambda r: r.unsuccessful, state.quiet)
 
 
 @dataclass
@@ -403,6 +411,7 @@ def _fleet_status(item: FleetItem, failed: Callable[[Any], bool]) -> str:
 @click.option("--website", "website_id", type=int, help="Resolve as seen by this website id.")
 @click.option("--rtl", is_flag=True, help="Right-to-left CSS version and URL.")
 @click.option("--why", "why", metavar="PATH", help="Explain how PATH entered, moved in or left the bundle.")
+@_strict_option
 @_json_option
 @click.pass_obj
 def inspect(
@@ -411,6 +420,7 @@ def inspect(
     website_id: int | None,
     rtl: bool,
     why: str | None,
+    strict: bool,
     as_json: bool,
 ) -> None:
     """Show a bundle's files in order, where each came from, versions and URLs.
@@ -425,6 +435,10 @@ def inspect(
     with operations.open_workspace(settings, dbname) as ws:
         result = operations.inspect_bundle(ws, bundle_name, website_id=website_id, rtl=rtl, why=why)
     _emit(result, as_json, report.render_inspect)
+    if strict and result["warnings"]:
+        count = len(result["warnings"])
+        click.echo(f"odoo-assets: error: {count} warning{'s' if count > 1 else ''} (--strict)", err=True)
+        sys.exit(EXIT_FAILURE)
 
 
 @bundle.command()
@@ -443,6 +457,7 @@ def inspect(
     help="On a stylesheet error, store the previous CSS with an error banner, as Odoo does,"
     " instead of failing.",
 )
+@_strict_option
 @_dry_run_option
 @_json_option
 @_fleet_options
@@ -458,6 +473,7 @@ def build(
     debug: bool,
     force: bool,
     css_error_fallback: bool,
+    strict: bool,
     dry_run: bool,
     as_json: bool,
     all_databases: bool,
@@ -495,6 +511,7 @@ def build(
         force=force,
         dry_run=dry_run,
         css_error_fallback=css_error_fallback,
+        strict=strict,
     )
 
     _build_fleet(
@@ -587,6 +604,7 @@ def purge(
     is_flag=True,
     help="12.0–15.0 (repair only): remove every bundle row, not only the broken ones.",
 )
+@_strict_option
 @_dry_run_option
 @_json_option
 @_fleet_options
@@ -598,6 +616,7 @@ def regenerate(
     missing_only: bool,
     websites: tuple[int, ...],
     all_rows: bool,
+    strict: bool,
     dry_run: bool,
     as_json: bool,
     all_databases: bool,
@@ -624,7 +643,12 @@ def regenerate(
       odoo-assets -d legacy14 bundle regenerate --all --dry-run
     """
     request = operations.RegenerateRequest(
-        bundles=bundles, missing_only=missing_only, websites=websites, dry_run=dry_run, all_rows=all_rows
+        bundles=bundles,
+        missing_only=missing_only,
+        websites=websites,
+        dry_run=dry_run,
+        all_rows=all_rows,
+        strict=strict,
     )
 
     _build_fleet(
@@ -639,12 +663,14 @@ def regenerate(
 
 @bundle.command()
 @click.option("--website", "websites", type=int, multiple=True, help="Limit to this website id (repeatable).")
+@_strict_option
 @_json_option
 @_fleet_options
 @click.pass_obj
 def check(
     state: CliState,
     websites: tuple[int, ...],
+    strict: bool,
     as_json: bool,
     all_databases: bool,
     db_filter: str | None,
@@ -653,7 +679,8 @@ def check(
     """Report broken, stale, duplicated or missing bundles; read only, for cron.
 
     Exits 0 when everything is healthy and 1 when any problem is found, with
-    one line per problem and a summary.
+    one line per problem and a summary. Warnings (files that bundles name but
+    Odoo builds around) are listed too; with --strict they are problems.
 
     \b
     Example crontab line:
@@ -662,7 +689,7 @@ def check(
 
     def work(settings: Settings, dbname: str) -> operations.CheckResult:
         with operations.open_workspace(settings, dbname) as ws:
-            return operations.check(ws, websites=websites)
+            return operations.check(ws, websites=websites, strict=strict)
 
     items = _fleet(state, all_databases, db_filter, jobs, work)
     _finish_fleet(items, as_json, report.render_check, lambda r: not r.healthy, state.quiet)

@@ -26,7 +26,8 @@ class JsonLogFormatter(logging.Formatter):
 
 
 # The structured fields the text log line shows, in this order, under these names. `event`
-# repeats the message and `bundle` is in the subject: they are left to the JSON lines.
+# repeats the message, `bundle` is in the subject and a `warning`'s fields are all in its
+# message: they are left to the JSON lines.
 _TEXT_FIELDS = (
     ("website_id", "website"),
     ("database", "db"),
@@ -34,7 +35,7 @@ _TEXT_FIELDS = (
     ("version", "version"),
     ("size", "size"),
 )
-_TEXT_HIDDEN = {"event", "bundle", "url"}
+_TEXT_HIDDEN = {"event", "bundle", "url", "warning"}
 
 
 def _text_value(value: Any) -> str:
@@ -188,8 +189,12 @@ def render_purge(data: dict[str, Any]) -> str:
 
 def render_check(data: dict[str, Any]) -> str:
     lines = [f"{data['database']}: {p['kind']}: {p['message']}" for p in data["problems"]]
+    if not data.get("strict"):  # with --strict they are among the problems
+        lines += [f"{data['database']}: warning: {w['message']}" for w in data.get("warnings", ())]
     if data["healthy"]:
-        lines.append(f"{data['database']}: ok ({data['rows']} bundle rows)")
+        count = len(data.get("warnings", ()))
+        warned = f", {count} warning{'s' if count > 1 else ''}" if count else ""
+        lines.append(f"{data['database']}: ok ({data['rows']} bundle rows{warned})")
     else:
         summary = ", ".join(f"{n} {kind}" for kind, n in sorted(data["summary"].items()))
         lines.append(f"{data['database']}: {len(data['problems'])} problems ({summary})")

@@ -7,7 +7,6 @@ is a ResolvedBundle whose entries keep where each file came from, for `bundle in
 from __future__ import annotations
 
 import difflib
-import logging
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -16,8 +15,6 @@ from dataclasses import dataclass, field
 from odoo_assets.addons import Addon, AddonIndex
 from odoo_assets.errors import ResolutionError
 from odoo_assets.globbing import Globber
-
-log = logging.getLogger(__name__)
 
 # ir.asset rows with a lower sequence come before every manifest command, the others after.
 DEFAULT_SEQUENCE = 16
@@ -73,11 +70,58 @@ class Origin:
     addon: str | None = None
     asset_id: int | None = None
     target: str | None = None
+    asset_name: str | None = None  # the ir.asset row's name
 
     def describe(self) -> str:
         where = f"{self.addon}/__manifest__.py" if self.source == "manifest" else f"ir.asset #{self.asset_id}"
         target = f" {self.target!r}" if self.target is not None else ""
         return f"{where} [{self.bundle}] {self.directive}{target} {self.path!r}"
+
+
+@dataclass(frozen=True)
+class AssetWarning:
+    """Something Odoo builds a bundle around instead of refusing it.
+
+    kind: "missing" (no file and no attachment: Odoo puts an error in its place),
+    "outside-static" (never read from disk), "no-match" (a glob that finds nothing),
+    "extension" (no asset type: Odoo ignores the entry), or "rtl-skipped" (planning: no
+    rtlcss for the right-to-left outputs), which has no path or origin.
+    """
+
+    kind: str
+    reason: str
+    path: str | None = None
+    origin: Origin | None = None
+
+    def where(self) -> str:
+        origin = self.origin
+        if origin is None:
+            return ""
+        if origin.source == "manifest":
+            return f"{origin.addon}/__manifest__.py"
+        return f"ir.asset #{origin.asset_id} {origin.asset_name!r}"
+
+    def message(self) -> str:
+        if self.origin is None:
+            return self.reason
+        origin = self.origin
+        target = f" {origin.target!r}" if origin.target is not None else ""
+        return f"{self.where()} [{origin.bundle}] {origin.directive}{target} {self.path!r}: {self.reason}"
+
+    def to_dict(self) -> dict[str, object]:
+        origin = self.origin
+        manifest = origin is not None and origin.source == "manifest"
+        return {
+            "kind": self.kind,
+            "file": self.where() if manifest else None,
+            "row": origin.asset_id if origin is not None and not manifest else None,
+            "row_name": origin.asset_name if origin is not None and not manifest else None,
+            "bundle": origin.bundle if origin is not None else None,
+            "directive": origin.directive if origin is not None else None,
+            "path": self.path,
+            "reason": self.reason,
+            "message": self.message(),
+        }
 
 
 # What Odoo's URL parser (werkzeug 2) accepts as a scheme; "+-." is a range, so ',' too.
@@ -168,6 +212,7 @@ class ResolvedBundle:
     entries: tuple[BundleEntry, ...]
     externals: tuple[BundleEntry, ...]
     trace: tuple[TraceEvent, ...]
+    warnings: tuple[AssetWarning, ...] = ()
 
     def urls(self) -> list[str]:
         return [entry.url for entry in self.entries]
@@ -220,17 +265,29 @@ def _glob_static(pattern: str, globber: Globber) -> list[tuple[str, float]]:
     return sorted(found)
 
 
+def _static_location(ctx: ResolutionContext, parts: Sequence[str]) -> tuple[Addon | None, str, str]:
+    """The addon a path names, the path's absolute form under it (after normpath, so `..`
+    cannot leave unnoticed) and the addon's `static/` prefix; ('', '') without an addon."""
+    addon = ctx.addons.get(parts[0])
+    if addon is None:
+        return None, "", ""
+    root = str(addon.addons_path)
+    full_path = os.path.normpath(os.sep.join([root, *parts]))
+    return addon, full_path, os.sep.join([root, addon.name, "static", ""])
+
+
 def get_paths(ctx: ResolutionContext, path_def: str, bundle: str) -> list[PathMatch]:
     """Expand a path, glob or URL of a bundle definition, as Odoo 17 does.
 
     Files are only looked for under `<addon>/static/` of the addon named by the first path
     part (after normpath, so `..` cannot leave it). A non-glob that finds no file is kept
-    verbatim as an attachment-URL entry; a glob that finds nothing gives nothing.
+    verbatim as an attachment-URL entry; a glob that finds nothing gives nothing (the
+    resolver records a warning for both).
     """
     parts = [part for part in path_def.split("/") if part]
     if not parts:
         raise ResolutionError(f"bundle {bundle!r}: empty asset path {path_def!r}")
-    addon: Addon | None = ctx.addons.get(parts[0])
+    addon, full_path, static_prefix = _static_location(ctx, parts)
     matches: list[PathMatch] = []
     if addon is not None:
         if addon.name not in ctx.installed:
@@ -238,9 +295,6 @@ def get_paths(ctx: ResolutionContext, path_def: str, bundle: str) -> list[PathMa
                 f"bundle {bundle!r}: Unallowed to fetch files from addon {addon.name} for file"
                 f" {path_def} (addon {addon.name} is not installed)"
             )
-        root = str(addon.addons_path)
-        full_path = os.path.normpath(os.sep.join([root, *parts]))
-        static_prefix = os.sep.join([root, addon.name, "static", ""])
         if full_path.startswith(static_prefix):
             cache = ctx.glob_cache
             found = cache.get(full_path) if cache is not None else None
@@ -248,6 +302,7 @@ def get_paths(ctx: ResolutionContext, path_def: str, bundle: str) -> list[PathMa
                 found = _glob_static(full_path, ctx.globber)
                 if cache is not None:
                     cache[full_path] = found
+            root = str(addon.addons_path)
             matches = [
                 PathMatch(name[len(root) :].replace(os.sep, "/"), name, mtime) for name, mtime in found
             ]
@@ -258,8 +313,35 @@ def get_paths(ctx: ResolutionContext, path_def: str, bundle: str) -> list[PathMa
     if not is_wildcard(path_def):
         stored = ctx.attachment_lookup(path_def)
         return [PathMatch(path_def, None, stored.last_modified if stored is not None else None)]
-    log.warning('IrAsset: the path "%s" did not resolve to anything.', path_def)
     return []
+
+
+def _extension(path: str) -> str:
+    name = path.rpartition("/")[2]
+    return name.rpartition(".")[2] if "." in name else ""
+
+
+def entry_warning(ctx: ResolutionContext, entry: BundleEntry) -> AssetWarning | None:
+    """Why an attachment-URL entry brings no file, if it does not: it names no file under its
+    addon's static/ and no attachment has its URL, or it points outside static/ (never read
+    from disk), or its extension is no asset type (Odoo ignores it)."""
+    origin = entry.origin
+    extension = _extension(entry.url)
+    if extension not in ASSET_EXTENSIONS:
+        shown = f".{extension}" if extension else "no extension"
+        return AssetWarning(
+            "extension", f"{shown} is not an asset type: Odoo ignores the entry", entry.url, origin
+        )
+    attached = entry.last_modified is not None
+    addon, full_path, static_prefix = _static_location(ctx, [p for p in entry.url.split("/") if p])
+    if addon is not None and not full_path.startswith(static_prefix):
+        reason = f"outside {addon.name}/static/, never read from disk"
+        if not attached:
+            reason += "; no attachment with this URL"
+        return AssetWarning("outside-static", reason, entry.url, origin)
+    if attached:
+        return None
+    return AssetWarning("missing", "no such file and no attachment with this URL", entry.url, origin)
 
 
 # --- ir.asset rows -----------------------------------------------------------------------------
@@ -297,6 +379,11 @@ class _State:
     entries: list[BundleEntry] = field(default_factory=list)
     memo: set[str] = field(default_factory=set)
     trace: list[TraceEvent] = field(default_factory=list)
+    warnings: list[AssetWarning] = field(default_factory=list)
+
+    def warn(self, warning: AssetWarning | None) -> None:
+        if warning is not None and warning not in self.warnings:
+            self.warnings.append(warning)
 
     def index_of(self, url: str) -> int | None:
         if url not in self.memo:
@@ -305,7 +392,8 @@ class _State:
 
     def insert(
         self, matches: Sequence[PathMatch], bundle: str, origin: Origin, index: int, action: str
-    ) -> None:
+    ) -> list[BundleEntry]:
+        """Insert the paths not yet in the bundle at `index`; returns the new entries."""
         new: list[BundleEntry] = []
         for match in matches:
             if match.url in self.memo:
@@ -316,6 +404,7 @@ class _State:
         self.entries[index:index] = new
         for offset, entry in enumerate(new):
             self.trace.append(TraceEvent(action, entry.url, origin, index + offset, bundle))
+        return new
 
     def remove(self, matches: Sequence[PathMatch], bundle: str, origin: Origin) -> bool:
         """Remove every given path present, wherever it came from; False when none is."""
@@ -370,7 +459,15 @@ class _Resolver:
                 self._row(row, bundle, seen, start)
 
     def _row(self, row: IrAssetRow, bundle: str, seen: tuple[str, ...], start: int) -> None:
-        origin = Origin("ir.asset", bundle, row.directive or "", row.path, asset_id=row.id, target=row.target)
+        origin = Origin(
+            "ir.asset",
+            bundle,
+            row.directive or "",
+            row.path,
+            asset_id=row.id,
+            target=row.target,
+            asset_name=row.name,
+        )
         self.process(row.directive, row.target, row.path, bundle, seen, start, origin)
 
     def _target_index(
@@ -413,6 +510,8 @@ class _Resolver:
         )
         if not matches:
             self.state.trace.append(TraceEvent(NO_MATCH, path, origin, None, bundle))
+            # Odoo logs 'IrAsset: the path "…" did not resolve to anything.'
+            self.state.warn(AssetWarning("no-match", "glob matches no file", path, origin))
         index = 0
         target_matches: list[PathMatch] = []
         if directive in TARGETED_DIRECTIVES:
@@ -421,16 +520,17 @@ class _Resolver:
                 return
             index, target_matches = found
         state = self.state
+        new: list[BundleEntry] = []
         if directive == "append":
-            state.insert(matches, bundle, origin, len(state.entries), ADDED)
+            new = state.insert(matches, bundle, origin, len(state.entries), ADDED)
         elif directive == "prepend":
-            state.insert(matches, bundle, origin, start, PREPENDED)
+            new = state.insert(matches, bundle, origin, start, PREPENDED)
         elif directive == "before":
-            state.insert(matches, bundle, origin, index, INSERTED_BEFORE)
+            new = state.insert(matches, bundle, origin, index, INSERTED_BEFORE)
         elif directive == "after":
-            state.insert(matches, bundle, origin, index + 1, INSERTED_AFTER)
+            new = state.insert(matches, bundle, origin, index + 1, INSERTED_AFTER)
         elif directive == "replace":
-            state.insert(matches, bundle, origin, index, REPLACED)
+            new = state.insert(matches, bundle, origin, index, REPLACED)
             state.remove(target_matches, bundle, origin)
         elif directive == "remove":
             if not state.remove(matches, bundle, origin) and matches:
@@ -441,6 +541,9 @@ class _Resolver:
             raise ResolutionError(
                 f"bundle {bundle!r}: Unexpected directive {directive!r} in {origin.describe()}"
             )
+        for entry in new:
+            if entry.kind == "attachment":
+                state.warn(entry_warning(self.ctx, entry))
 
 
 # --- Bundle names ------------------------------------------------------------------------------
@@ -501,4 +604,5 @@ def resolve_bundle(ctx: ResolutionContext, bundle: str) -> ResolvedBundle:
         entries=tuple(e for e in entries if e.kind != "external"),
         externals=tuple(e for e in entries if e.kind == "external"),
         trace=tuple(resolver.state.trace),
+        warnings=tuple(resolver.state.warnings),
     )

@@ -67,13 +67,15 @@ def read_file_entry(entry: BundleEntry, roots: Sequence[str], real_dirs: dict[st
 
 def read_attachment_entry(entry: BundleEntry, lookup: StoredFileLookup, blobs: BlobReader) -> SourceAsset:
     """Read an attachment-URL entry (website customisations, DB-only files), wherever its
-    content lives (db_datas, filestore, object storage)."""
+    content lives (db_datas, filestore, object storage).
+
+    Without an attachment at that URL (a missing file, a path outside static/, a stale
+    ir.asset row) the content is None: compilation puts Odoo's error in its place, as Odoo
+    still builds and serves the bundle. The path itself is never opened.
+    """
     stored = lookup(entry.url)
     if stored is None:
-        raise ResolutionError(
-            f"bundle {entry.bundle!r}: {entry.url} is neither a file under an addon's static/"
-            " directory nor an attachment"
-        )
+        return SourceAsset(url=entry.url, content=None)
     if stored.store_fname:
         try:
             data = blobs.read_blob(stored.store_fname)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -243,18 +242,17 @@ def test_remove_of_a_file_not_in_the_bundle_is_an_error(tree: Path) -> None:
         resolve_bundle(ctx, "a.b")
 
 
-def test_remove_of_a_glob_matching_nothing_is_a_no_op_with_a_warning(
-    tree: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_remove_of_a_glob_matching_nothing_is_a_no_op_with_a_warning(tree: Path) -> None:
     ctx = with_bundle(tree, [P + "one.js", ("remove", P + "nothing/*.js")])
-    with caplog.at_level(logging.WARNING, logger="odoo_assets.resolution"):
-        resolved = resolve_bundle(ctx, "a.b")
+    resolved = resolve_bundle(ctx, "a.b")
     assert resolved.urls() == [S + "one.js"]
     assert [(t.action, t.url) for t in resolved.trace] == [
         ("added", S + "one.js"),
         ("no-match", P + "nothing/*.js"),
     ]
-    assert caplog.messages == ['IrAsset: the path "a/static/src/nothing/*.js" did not resolve to anything.']
+    assert [w.message() for w in resolved.warnings] == [
+        "a/__manifest__.py [a.b] remove 'a/static/src/nothing/*.js': glob matches no file"
+    ]
 
 
 @pytest.mark.parametrize("directive", ["before", "after", "replace"])
@@ -435,13 +433,52 @@ def test_missing_files_become_attachment_entries_kept_verbatim(tree: Path) -> No
         ("nope/static/x.js", "attachment", None, None),
     ]
     assert lookups == [P + "missing.js", custom, "/" + P + "gone.scss", "nope/static/x.js"]
+    # The attachment found is what Odoo serves; the others build with an error in their place.
+    assert [(w.kind, w.path, w.reason) for w in resolved.warnings] == [
+        ("missing", P + "missing.js", "no such file and no attachment with this URL"),
+        ("missing", "/" + P + "gone.scss", "no such file and no attachment with this URL"),
+        ("missing", "nope/static/x.js", "no such file and no attachment with this URL"),
+    ]
 
 
-def test_wildcard_matching_nothing_adds_nothing(tree: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_warnings_name_the_manifest_or_the_row_and_come_once(tree: Path) -> None:
+    with_bundle(
+        tree,
+        [P + "missing.js", P + "missing.js", "a/static/notes.txt", ("include", "a.c"), ("include", "a.c")],
+        {"a.c": [P + "none/*.js"]},
+    )
+    (tree / "a/static/notes.txt").write_text("notes")
+    rows = [row(7, P + "missing.js"), row(8, "a/models/model.js", sequence=20, target=None)]
+    resolved = resolve_bundle(context([tree], {"a"}, rows), "a.b")
+    assert [w.message() for w in resolved.warnings] == [
+        "a/__manifest__.py [a.b] append 'a/static/src/missing.js': no such file and no attachment with this URL",
+        "a/__manifest__.py [a.b] append 'a/static/notes.txt': .txt is not an asset type: Odoo ignores the entry",
+        "a/__manifest__.py [a.c] append 'a/static/src/none/*.js': glob matches no file",
+        "ir.asset #8 'row 8' [a.b] append 'a/models/model.js': outside a/static/, never read from disk;"
+        " no attachment with this URL",
+    ]
+    assert resolved.warnings[3].to_dict() == {
+        "kind": "outside-static",
+        "file": None,
+        "row": 8,
+        "row_name": "row 8",
+        "bundle": "a.b",
+        "directive": "append",
+        "path": "a/models/model.js",
+        "reason": "outside a/static/, never read from disk; no attachment with this URL",
+        "message": resolved.warnings[3].message(),
+    }
+
+
+def test_wildcard_matching_nothing_adds_nothing(tree: Path) -> None:
     ctx = with_bundle(tree, [P + "nothing/*.js", P + "one.js", "a/static/src/[xy].js", "a/static/src/?.js"])
-    with caplog.at_level(logging.WARNING, logger="odoo_assets.resolution"):
-        assert urls(ctx, "a.b") == [S + "one.js"]
-    assert len(caplog.messages) == 3
+    resolved = resolve_bundle(ctx, "a.b")
+    assert resolved.urls() == [S + "one.js"]
+    assert [(w.kind, w.path) for w in resolved.warnings] == [
+        ("no-match", P + "nothing/*.js"),
+        ("no-match", "a/static/src/[xy].js"),
+        ("no-match", "a/static/src/?.js"),
+    ]
 
 
 def test_paths_escaping_static_never_read_outside(tmp_path: Path) -> None:
@@ -466,6 +503,10 @@ def test_paths_escaping_static_never_read_outside(tmp_path: Path) -> None:
         (path, "attachment", None) for path in escaping[:-1]
     ]
     assert lookups == escaping[:-1]
+    assert [(w.kind, w.path) for w in resolved.warnings] == [
+        *(("outside-static", path) for path in escaping[:-1]),
+        ("no-match", "a/static/../../etc/*.js"),
+    ]
 
 
 def test_dot_dot_inside_static_stays_in_the_addon(tree: Path) -> None:

@@ -19,11 +19,15 @@ from odoo_assets.operations.workspace import (
     Variant,
     Workspace,
     blob_ok,
+    collect_warnings,
     entries_of_type,
     log,
     log_removal,
+    report_warnings,
     variant_url,
+    warnings_of_type,
 )
+from odoo_assets.resolution import AssetWarning
 from odoo_assets.storage import attachments as att
 from odoo_assets.storage.filestore import BlobWrite
 from odoo_assets.versions import ANY_UNIQUE, AssetType
@@ -40,6 +44,7 @@ class BuildRequest:
     force: bool = False
     dry_run: bool = False
     css_error_fallback: bool = False
+    strict: bool = False  # warnings fail the variants they concern
 
 
 @dataclass
@@ -64,11 +69,18 @@ class BuildResult:
     database: str
     dry_run: bool
     outcomes: list[Outcome] = field(default_factory=list)
+    warnings: list[AssetWarning] = field(default_factory=list)
     elapsed_s: float | None = None  # wall time of the run, once the caller has measured it
+    strict: bool = False  # the warnings are errors
 
     @property
     def failed(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.status == "failed"]
+
+    @property
+    def unsuccessful(self) -> bool:
+        """Whether the command should exit 1: a failed variant, or a warning with --strict."""
+        return bool(self.failed) or (self.strict and bool(self.warnings))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -77,6 +89,7 @@ class BuildResult:
             "summary": dict(Counter(outcome.status for outcome in self.outcomes)),
             "elapsed_s": None if self.elapsed_s is None else round(self.elapsed_s, 3),
             "bundles": [asdict(o) for o in self.outcomes],
+            "warnings": [w.to_dict() for w in self.warnings],
         }
 
 
@@ -291,18 +304,25 @@ def _prepare(
     force: bool,
     jobs: dict[str, CompileJob],
     newest: Mapping[str, att.BundleAttachment],
+    strict: bool = False,
 ) -> _Planned:
     """Resolve, version and check one variant; register its compile job when it needs one.
 
     `newest` is the stored row of each URL (see _newest_by_url); a variant whose row is
-    there with an intact blob is skipped unless `force`."""
+    there with an intact blob is skipped unless `force`. With `strict`, a variant whose
+    resolution has warnings fails."""
     planned = _Planned(
-        variant, Outcome(variant.bundle, variant.ext, variant.website_id, variant.rtl, "empty")
+        variant,
+        Outcome(variant.bundle, variant.ext, variant.website_id, variant.rtl, "empty"),
     )
     resolved = ws.resolve(variant.bundle, variant.website_id)
     entries = entries_of_type(resolved, variant.asset_type)
     if not entries:
         return planned
+    warnings = warnings_of_type(resolved, variant.asset_type) if strict else []
+    if warnings:
+        more = f", and {len(warnings) - 1} more" if len(warnings) > 1 else ""
+        raise OdooAssetsError(f"{warnings[0].message()} (--strict{more})")
     planned.unique = ws.profile.version(resolved.entries, variant.asset_type, variant.rtl)
     outcome = planned.outcome
     outcome.url, outcome.version = variant_url(ws, variant, planned.unique), planned.unique
@@ -365,10 +385,12 @@ def run_variants(
     dry_run: bool = False,
     progress: Progress | None = None,
     compiler: Compiler | None = None,
+    strict: bool = False,
 ) -> list[Outcome]:
     """Prepare every variant, compile what is needed (once per distinct input) and store in
     plan order, one transaction per compiled output (website variants share theirs), each as
-    soon as it can be. A failing variant does not stop the others."""
+    soon as it can be. A failing variant does not stop the others; with `strict`, a variant
+    whose bundle has warnings fails."""
     ensure_writable(ws)
     progress = progress or Progress()
     compiler = compiler or Compiler()
@@ -382,7 +404,7 @@ def run_variants(
         for index in sorted(range(len(variants)), key=lambda i: variants[i].asset_type != "css"):
             variant = variants[index]
             try:
-                item = _prepare(ws, variant, force, jobs, newest)
+                item = _prepare(ws, variant, force, jobs, newest, strict)
                 if item.key is not None:
                     session.submit(item.key, jobs[item.key])
             except OdooAssetsError as exc:
@@ -610,15 +632,22 @@ def build(
     progress: Progress | None = None,
     compiler: Compiler | None = None,
 ) -> BuildResult:
-    """Build every variant the request names; a failing bundle does not stop the others."""
+    """Build every variant the request names; a failing bundle does not stop the others.
+
+    Warnings (entries Odoo builds around) are logged once each and kept in the result."""
     ws.css_error_fallback = request.css_error_fallback
-    result = BuildResult(database=ws.db.name, dry_run=request.dry_run)
+    result = BuildResult(database=ws.db.name, dry_run=request.dry_run, strict=request.strict)
+    ensure_writable(ws)
+    variants = plan_variants(ws, request)
+    result.warnings = collect_warnings(ws, variants)
+    report_warnings(ws, result.warnings)
     result.outcomes = run_variants(
         ws,
-        plan_variants(ws, request),
+        variants,
         force=request.force,
         dry_run=request.dry_run,
         progress=progress,
         compiler=compiler,
+        strict=request.strict,
     )
     return result

@@ -5,7 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from odoo_assets.operations.workspace import Variant, Workspace, entries_of_type, row_status, variant_url
+from odoo_assets.operations.workspace import (
+    Variant,
+    Workspace,
+    entries_of_type,
+    report_warnings,
+    row_status,
+    variant_url,
+)
 from odoo_assets.resolution import ResolvedBundle
 from odoo_assets.storage import attachments as att
 
@@ -18,10 +25,12 @@ def inspect_bundle(
     rtl: bool = False,
     why: str | None = None,
 ) -> dict[str, Any]:
-    """Everything about one bundle: ordered files with origins, versions, URLs, stored rows."""
+    """Everything about one bundle: ordered files with origins, versions, URLs, stored rows,
+    and the warnings of its resolution (logged too)."""
     if website_id is not None:
         ws.website(website_id)
     resolved = ws.resolve(bundle, website_id)
+    report_warnings(ws, resolved.warnings)
     versions: dict[str, str | None] = {}
     urls: dict[str, str | None] = {}
     for asset_type in ("js", "css"):
@@ -66,6 +75,7 @@ def inspect_bundle(
         "urls": urls,
         "files": files,
         "attachments": stored,
+        "warnings": [w.to_dict() for w in resolved.warnings],
     }
     if why:
         data["why"] = explain(resolved, why)

@@ -22,13 +22,16 @@ from odoo_assets.operations.workspace import (
     Variant,
     Workspace,
     addons_path_error,
+    collect_warnings,
     current_version,
     entries_of_type,
     log,
     log_removal,
+    report_warnings,
     row_status,
     variant_url,
 )
+from odoo_assets.resolution import AssetWarning
 from odoo_assets.storage import attachments as att
 from odoo_assets.versions import AssetType
 
@@ -194,6 +197,7 @@ class RegenerateRequest:
     websites: tuple[int, ...] = ()
     dry_run: bool = False
     all_rows: bool = False  # repair-only series: remove every bundle row, not only broken ones
+    strict: bool = False
 
 
 def regenerate(
@@ -217,7 +221,7 @@ def regenerate(
     ]
     repair_only = not ws.profile.buildable
     broken = [r for r in rows if r.blob != "ok" or (repair_only and request.all_rows)]
-    result = BuildResult(database=ws.db.name, dry_run=request.dry_run)
+    result = BuildResult(database=ws.db.name, dry_run=request.dry_run, strict=request.strict)
     for row in broken:
         result.outcomes.append(
             Outcome(
@@ -246,11 +250,13 @@ def regenerate(
         if variant not in variants:
             variants.append(variant)
     if not request.missing_only and not request.bundles:
-        for variant in plan_variants(ws, BuildRequest(websites=request.websites)):
+        for variant in plan_variants(ws, BuildRequest(websites=request.websites, strict=request.strict)):
             if variant not in variants:
                 variants.append(variant)
+    result.warnings += collect_warnings(ws, variants)
+    report_warnings(ws, result.warnings)
     result.outcomes += run_variants(
-        ws, variants, dry_run=request.dry_run, progress=progress, compiler=compiler
+        ws, variants, dry_run=request.dry_run, progress=progress, compiler=compiler, strict=request.strict
     )
     return result
 
@@ -260,7 +266,7 @@ def regenerate(
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # missing-blob, corrupt-blob, duplicate, stale, not-built, orphan-blob, failed
+    kind: str  # missing-blob, corrupt-blob, duplicate, stale, not-built, orphan-blob, failed, warning
     message: str
     url: str | None = None
     attachment_id: int | None = None
@@ -272,6 +278,8 @@ class CheckResult:
     database: str
     rows: int = 0
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[AssetWarning] = field(default_factory=list)
+    strict: bool = False  # the warnings are problems too
 
     @property
     def healthy(self) -> bool:
@@ -285,15 +293,18 @@ class CheckResult:
             "summary": dict(Counter(problem.kind for problem in self.problems)),
             "stale_bytes": sum(p.size or 0 for p in self.problems if p.kind == "stale"),
             "problems": [asdict(p) for p in self.problems],
+            "warnings": [w.to_dict() for w in self.warnings],
+            "strict": self.strict,
         }
 
 
-def check(ws: Workspace, websites: tuple[int, ...] = ()) -> CheckResult:
-    """Read-only health report of the stored bundles."""
+def check(ws: Workspace, websites: tuple[int, ...] = (), strict: bool = False) -> CheckResult:
+    """Read-only health report of the stored bundles, and the warnings of the bundles a build
+    would write (with `strict`, each warning is also a problem)."""
     rows = list_bundles(ws)
     if websites:
         rows = [r for r in rows if r.website_id in websites or r.website_id is None]
-    result = CheckResult(database=ws.db.name, rows=len(rows))
+    result = CheckResult(database=ws.db.name, rows=len(rows), strict=strict)
     by_url: dict[str, list[StoredBundle]] = {}
     for row in rows:
         by_url.setdefault(row.url, []).append(row)
@@ -322,13 +333,16 @@ def check(ws: Workspace, websites: tuple[int, ...] = ()) -> CheckResult:
         if len(group) > 1:
             ids = ", ".join(str(r.id) for r in group)
             result.problems.append(Problem("duplicate", f"{url}: {len(group)} rows ({ids})", url))
-    request = BuildRequest(websites=websites)
     try:
         # A repair-only series' current versions are not known: only stored rows are judged.
+        request = BuildRequest(websites=websites, strict=strict)
         variants = plan_variants(ws, request) if ws.profile.buildable else []
+        result.warnings = collect_warnings(ws, variants)
     except OdooAssetsError as exc:
         result.problems.append(Problem("failed", str(exc)))
         variants = []
+    if strict:
+        result.problems += [Problem("warning", w.message()) for w in result.warnings]
     for variant in variants:
         try:
             resolved = ws.resolve(variant.bundle, variant.website_id)

@@ -22,9 +22,10 @@ from odoo_assets.addons import (
 )
 from odoo_assets.compilation import CompileOptions, SourceAsset
 from odoo_assets.config import Settings
-from odoo_assets.errors import AddonsPathError, ConfigError, ResolutionError
+from odoo_assets.errors import AddonsPathError, ConfigError, OdooAssetsError, ResolutionError
 from odoo_assets.globbing import Globber
 from odoo_assets.resolution import (
+    AssetWarning,
     AttachmentAsset,
     BundleEntry,
     IrAssetRow,
@@ -363,9 +364,39 @@ class Variant:
         return " ".join(parts)
 
 
+def _extensions(asset_type: AssetType) -> tuple[str, ...]:
+    return JS_EXTENSIONS + TEMPLATE_EXTENSIONS if asset_type == "js" else STYLESHEET_EXTENSIONS
+
+
 def entries_of_type(resolved: ResolvedBundle, asset_type: AssetType) -> list[BundleEntry]:
-    wanted = JS_EXTENSIONS + TEMPLATE_EXTENSIONS if asset_type == "js" else STYLESHEET_EXTENSIONS
+    wanted = _extensions(asset_type)
     return [entry for entry in resolved.entries if entry.extension in wanted]
+
+
+def warnings_of_type(resolved: ResolvedBundle, asset_type: AssetType) -> list[AssetWarning]:
+    """The resolution's warnings that concern one type: those whose path has that type's
+    extension, and those whose path has no asset extension (a glob like `**/*`, a `.py`)."""
+    wanted = _extensions(asset_type)
+    every = JS_EXTENSIONS + TEMPLATE_EXTENSIONS + STYLESHEET_EXTENSIONS
+    return [
+        w
+        for w in resolved.warnings
+        if (extension := (w.path or "").rpartition(".")[2]) in wanted or extension not in every
+    ]
+
+
+def collect_warnings(ws: Workspace, variants: Iterable[Variant]) -> list[AssetWarning]:
+    """The warnings of the variants' bundles, each once, in plan order; bundles that do not
+    resolve have none (their error is reported with the variant)."""
+    found: dict[AssetWarning, None] = {}
+    for variant in variants:
+        try:
+            resolved = ws.resolve(variant.bundle, variant.website_id)
+        except OdooAssetsError:
+            ws.db.conn.rollback()
+            continue
+        found.update(dict.fromkeys(warnings_of_type(resolved, variant.asset_type)))
+    return list(found)
 
 
 def variant_url(ws: Workspace, variant: Variant, unique: str, ext: str | None = None) -> str:
@@ -381,6 +412,17 @@ def variant_url(ws: Workspace, variant: Variant, unique: str, ext: str | None = 
 def current_version(ws: Workspace, variant: Variant) -> str:
     resolved = ws.resolve(variant.bundle, variant.website_id)
     return ws.profile.version(resolved.entries, variant.asset_type, variant.rtl)
+
+
+def report_warnings(ws: Workspace, warnings: Iterable[AssetWarning]) -> None:
+    """Log each warning once (stderr), its fields under `warning` for JSON log lines."""
+    for warning in warnings:
+        fields = {k: v for k, v in warning.to_dict().items() if k != "message"}
+        log.warning(
+            "%s",
+            warning.message(),
+            extra={"event": "warning", "database": ws.db.name, "bundle": fields["bundle"], "warning": fields},
+        )
 
 
 # --- Stored rows ------------------------------------------------------------------------------
