@@ -219,3 +219,50 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+# A run holding a transaction lock while its compiler processes work, then killed.
+KILLED_RUN = """
+import os, sys, time
+import psycopg
+from odoo_assets.operations.building import compiler_pool
+
+conn = psycopg.connect(sys.argv[1])
+conn.execute("SELECT pg_advisory_xact_lock(4217)")
+pool = compiler_pool(2)
+pool.submit(time.sleep, 0).result()
+print(*(p.pid for p in pool._processes.values()), flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_killed_run_leaves_neither_compiler_processes_nor_its_locks(odoo_db: OdooTestDb) -> None:
+    run = subprocess.Popen(
+        [sys.executable, "-c", KILLED_RUN, odoo_db.conninfo], stdout=subprocess.PIPE, text=True
+    )
+    assert run.stdout is not None
+    workers = [int(pid) for pid in run.stdout.readline().split()]
+    assert len(workers) == 2
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+        time.sleep(0.05)
+    assert not [pid for pid in workers if _alive(pid)]
+    # The session ended with the run: its lock is free.
+    with psycopg.connect(odoo_db.conninfo) as conn:
+        while time.monotonic() < deadline:
+            [(free,)] = conn.execute("SELECT pg_try_advisory_xact_lock(4217)").fetchall()
+            conn.rollback()
+            if free:
+                break
+            time.sleep(0.05)
+    assert free
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split(") ")[1][0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
+import stat
+import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -182,6 +186,41 @@ class CompileJob:
         )
 
 
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent ends
+
+
+def _forked_compiler(parent: int) -> None:
+    """Start of a forked compiler process: let go of the sockets it inherited (the run's
+    database connections), so that a killed run's sessions end with it and release their
+    locks, and end with the run (Linux) instead of waiting for work forever."""
+    fds = "/proc/self/fd"
+    for name in os.listdir(fds) if os.path.isdir(fds) else ():
+        with contextlib.suppress(OSError):
+            if stat.S_ISSOCK(os.fstat(int(name)).st_mode):
+                os.close(int(name))  # no protocol message: the parent's session goes on
+    if sys.platform == "linux":
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # the run ended before the signal was asked for
+        os._exit(0)
+
+
+def compiler_pool(workers: int) -> Executor:
+    """Forked compiler processes (the parent's imports and caches come for free)."""
+    # Imported here: a run with nothing to compile should not pay for it.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_forked_compiler,
+        initargs=(os.getpid(),),
+    )
+
+
 def run_job(job: CompileJob) -> tuple[CompiledFile, ...] | CompilationError:
     """Compile, returning the error instead of raising it (pool-friendly)."""
     try:
@@ -247,12 +286,7 @@ class CompileSession:
             self.done[key] = cached
         elif self.workers > 1:
             if self.pool is None:
-                # Imported here: a run with nothing to compile should not pay for it.
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor
-
-                context = multiprocessing.get_context("fork")
-                self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+                self.pool = compiler_pool(self.workers)
             self.futures[key] = self.pool.submit(run_job, job)
 
     def results(self, on_result: Callable[[str, Output], None] | None = None) -> dict[str, Output]:
