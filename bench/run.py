@@ -73,7 +73,7 @@ def raw_library_cpu(conf: Path, db: str) -> dict[str, float]:
     settings = load_settings(config=str(conf), databases=(db,))
     with operations.open_workspace(settings, db) as ws:
         jobs: dict[str, operations.CompileJob] = {}
-        for variant in operations.plan_variants(ws, operations.BuildRequest()):
+        for variant in operations.plan_variants(ws, operations.BuildRequest()).variants:
             operations._prepare(ws, variant, True, jobs, {})
         include = [str(ws.compile_options().bootstrap_scss_dir)]
     runs = []

@@ -448,7 +448,13 @@ def inspect(
     "--website", "websites", type=int, multiple=True, help="Build for this website id (repeatable)."
 )
 @click.option("--all-websites", is_flag=True, help="Build for no website and for every website.")
-@click.option("--rtl", is_flag=True, help="Also build right-to-left CSS.")
+@click.option("--rtl", is_flag=True, help="Also build right-to-left CSS of every CSS bundle built.")
+@click.option(
+    "--no-rtl", is_flag=True, help="Skip the right-to-left CSS built for active right-to-left languages."
+)
+@click.option(
+    "--pages-only", is_flag=True, help="Only the page bundles, not the bundles their scripts load lazily."
+)
 @click.option("--debug", is_flag=True, help="Also build the ?debug=assets variants and source maps.")
 @click.option("--force", is_flag=True, help="Rebuild even when the current version is stored intact.")
 @click.option(
@@ -470,6 +476,8 @@ def build(
     websites: tuple[int, ...],
     all_websites: bool,
     rtl: bool,
+    no_rtl: bool,
+    pages_only: bool,
     debug: bool,
     force: bool,
     css_error_fallback: bool,
@@ -485,15 +493,18 @@ def build(
 ) -> None:
     """Compile bundles and store them where Odoo looks for them.
 
-    Without BUNDLE names, builds what Odoo 17 pages load: web.assets_web (JS
-    and CSS, backend), web.assets_frontend (CSS), web.assets_frontend_minimal
-    and web.assets_frontend_lazy (JS) — the frontend ones for every website
-    when the website module is installed. A bundle whose current version is
-    already stored with an intact blob is skipped.
+    Without BUNDLE names, builds every bundle a visitor can request: the page
+    bundles (web.assets_web for the backend; web.assets_frontend,
+    web.assets_frontend_minimal and web.assets_frontend_lazy for every
+    website), the bundles their scripts load lazily (loadBundle("…")), and
+    the right-to-left CSS of those where a right-to-left language is active.
+    --dry-run shows the plan and why each bundle is in it. A bundle whose
+    current version is already stored with an intact blob is skipped.
 
     \b
     Examples:
       odoo-assets -d prod bundle build
+      odoo-assets -d prod bundle build --dry-run --pages-only --no-rtl
       odoo-assets -d prod bundle build web.assets_web --force
       odoo-assets -d prod bundle build --all --all-websites --rtl --dry-run
     """
@@ -501,12 +512,18 @@ def build(
         raise click.UsageError("--website and --all-websites cannot be combined")
     if bundles and all_bundles:
         raise click.UsageError("give bundle names or --all, not both")
+    if rtl and no_rtl:
+        raise click.UsageError("--rtl and --no-rtl cannot be combined")
+    if pages_only and (bundles or all_bundles):
+        raise click.UsageError("--pages-only only applies without bundle names or --all")
     request = operations.BuildRequest(
         bundles=bundles,
         all_bundles=all_bundles,
         websites=websites,
         all_websites=all_websites,
         rtl=rtl,
+        no_rtl=no_rtl,
+        pages_only=pages_only,
         debug=debug,
         force=force,
         dry_run=dry_run,

@@ -149,13 +149,14 @@ def render_build(data: dict[str, Any]) -> str:
                 where,
                 item["version"],
                 human_size(item["size"]),
+                item.get("reason", ""),
                 note,
             )
         )
     summary = ", ".join(f"{count} {status}" for status, count in sorted(data["summary"].items()))
     prefix = "dry run: " if data["dry_run"] else ""
     elapsed = f" in {data['elapsed_s']:.2f} s" if data.get("elapsed_s") is not None else ""
-    body = table(("status", "bundle", "website", "version", "size", "note"), rows) if rows else ""
+    body = table(("status", "bundle", "website", "version", "size", "reason", "note"), rows) if rows else ""
     last = f"{prefix}{data['database']}: {summary or 'nothing to do'}{elapsed}"
     return "\n".join(x for x in (body, last) if x)
 

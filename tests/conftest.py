@@ -228,6 +228,27 @@ def empty_db(pg_cluster: Server) -> Iterator[str]:
     _drop(pg_cluster, name)
 
 
+@pytest.fixture
+def rtlcss(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A stand-in rtlcss given by $ODOO_ASSETS_RTLCSS, so that what a build plans and writes
+    does not depend on whether the machine has the real one: it swaps left and right, enough
+    for the fixtures (the goldens use the real command, or are skipped)."""
+    command = tmp_path / "fake-bin" / "rtlcss"
+    command.parent.mkdir()
+    command.write_text("#!/bin/sh\nexec sed -e 's/left/@L@/g; s/right/left/g; s/@L@/right/g'\n")
+    command.chmod(0o755)
+    monkeypatch.setenv(tools.RTLCSS.env, str(command))
+    return command
+
+
+@pytest.fixture
+def no_rtlcss(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No rtlcss to be found, whatever the machine and the checkout have (in this process)."""
+    monkeypatch.delenv(tools.RTLCSS.env, raising=False)
+    monkeypatch.setattr(tools, "project_root", lambda package_dir=None: None)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+
+
 @pytest.fixture(autouse=True)
 def _private_compile_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test gets its own compilation cache directory."""

@@ -12,6 +12,8 @@ import pytest
 
 from tests.conftest import TEMPLATE_FULL, CliRunnerFn, OdooTestDb, Server, _clone, _drop
 
+pytestmark = pytest.mark.usefixtures("rtlcss")
+
 RESOLVING = [
     ("build",),
     ("build", "web.assets_web", "--dry-run"),
@@ -110,7 +112,7 @@ def test_in_a_fleet_the_misconfigured_database_is_named_and_the_others_proceed(
                 "INSERT INTO ir_module_module (name, state, latest_version) VALUES ('ghost', 'installed', '17.0.1.0')"
             )
         args = [a for a in odoo_db.cli_args() if a not in ("-d", odoo_db.name)]
-        result = run_cli(*args, "-d", odoo_db.name, "-d", other, "bundle", "build")
+        result = run_cli(*args, "-d", odoo_db.name, "-d", other, "bundle", "build", "--pages-only")
         assert result.exit_code == 2
         assert (
             f"odoo-assets: error: ghost (1 module) is installed in {other} but not on the addons path"

@@ -18,6 +18,9 @@ from odoo_assets.compilation import error_stylesheet
 from odoo_assets.versions import bundle_version, checksum_descriptors
 from tests.conftest import OdooTestDb, Server
 
+# Plain builds plan right-to-left CSS (ar_001 is active): the same on every machine.
+pytestmark = pytest.mark.usefixtures("rtlcss")
+
 
 def run(*args: str, env: dict[str, str] | None = None) -> Result:
     return CliRunner().invoke(main, list(args), env=env or {}, catch_exceptions=False)
@@ -31,8 +34,9 @@ def bundle_rows(db: OdooTestDb) -> list[tuple[str, str]]:
     return db.query("SELECT url, store_fname FROM ir_attachment WHERE url LIKE '/web/assets/%' ORDER BY url")
 
 
-# What a plain `bundle build` writes on the fixtures: the page bundles.
-PLAN_SIZE = 8
+# What a plain `bundle build` writes on the fixtures: pages, lazily loaded bundles and the
+# right-to-left CSS of both (see test_plain_build_plans_pages_lazy_bundles_and_rtl).
+PLAN_SIZE = 19
 
 
 # --- help and errors ---------------------------------------------------------------------------
@@ -108,7 +112,7 @@ def test_unknown_bundle_suggests(odoo_db: OdooTestDb) -> None:
     result = cli(odoo_db, "bundle", "inspect", "web.assets_wbe")
     assert result.exit_code == 1
     assert result.output.strip() == (
-        "odoo-assets: error: unknown bundle 'web.assets_wbe' (did you mean: web.assets_web, web.assets_backend, web.assets_web_dark?)"
+        "odoo-assets: error: unknown bundle 'web.assets_wbe' (did you mean: web.assets_web, web.assets_backend, web.assets_emoji?)"
     )
 
 

@@ -119,6 +119,11 @@ COLUMNS: dict[str, list[str]] = {
         f"create_date {TS}",
         f"write_date {TS}",
     ],
+    # website.language_ids: a many2many relation table, as the ORM creates it.
+    "website_lang_rel": [
+        "website_id integer NOT NULL",
+        "lang_id integer NOT NULL",
+    ],
     "res_lang": [
         "id integer NOT NULL DEFAULT nextval('res_lang_id_seq'::regclass)",
         "create_uid integer",
@@ -169,6 +174,8 @@ INDEXES = {
     "res_lang_url_code_uniq": "UNIQUE res_lang (url_code)",
     "website_pkey": "UNIQUE website (id)",
     "website_domain_unique": "UNIQUE website (domain)",
+    "website_lang_rel_pkey": "UNIQUE website_lang_rel (website_id, lang_id)",
+    "website_lang_rel_lang_id_website_id_idx": "website_lang_rel (lang_id, website_id)",
 }
 
 
@@ -196,6 +203,8 @@ FOREIGN_KEYS = {
     "website_user_id_fkey": "user_id -> res_users RESTRICT",
     "website_theme_id_fkey": "theme_id -> ir_module_module SET NULL",
     **_log_access_fkeys("website"),
+    "website_lang_rel_website_id_fkey": "website_id -> website CASCADE",
+    "website_lang_rel_lang_id_fkey": "lang_id -> res_lang CASCADE",
 }
 
 ON_DELETE = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
@@ -285,7 +294,7 @@ def test_id_sequences_follow_the_fixture_rows(odoo_db: OdooTestDb) -> None:
         "SELECT nextval('ir_attachment_id_seq'), nextval('ir_asset_id_seq'), nextval('website_id_seq'),"
         " nextval('ir_module_module_id_seq'), nextval('res_lang_id_seq')"
     )
-    assert got == [(3, 12, 3, 9, 4)]
+    assert got == [(3, 12, 3, 9, 5)]
 
 
 def test_bare_database_rows(bare_odoo_db: OdooTestDb) -> None:
@@ -331,6 +340,13 @@ def test_fixture_modules_websites_and_languages(odoo_db: OdooTestDb) -> None:
         ("en_US", "ltr", True),
         ("ar_001", "rtl", True),
         ("fr_FR", "ltr", False),
+        ("he_IL", "rtl", False),
+    ]
+    assert odoo_db.query(
+        "SELECT r.website_id, l.code FROM website_lang_rel r JOIN res_lang l ON l.id = r.lang_id ORDER BY 1, 2"
+    ) == [(1, "ar_001"), (1, "en_US"), (2, "en_US")]
+    assert odoo_db.query("SELECT obj_description('website_lang_rel'::regclass)") == [
+        ("RELATION BETWEEN website AND res_lang",)
     ]
 
 

@@ -914,6 +914,7 @@ def test_fixture_assets_web(addons_tree: AddonsTree) -> None:
         "/web/static/src/module_loader.js",
         "/demo_shop/static/src/legacy_replacement.js",
         "/web/static/src/core/browser.js",
+        "/web/static/src/core/emoji_picker/emoji_picker.js",
         "/web/static/src/core/l10n.js",
         "/web/static/src/core/registry.js",
         "/demo_shop/static/src/extra/tweaks.js",
@@ -921,6 +922,7 @@ def test_fixture_assets_web(addons_tree: AddonsTree) -> None:
         "/web/static/src/core/templates.xml",
         "/web/static/src/core/utils/functions.js",
         "/web/static/src/core/utils/strings.js",
+        "/web/static/src/views/graph_view.js",
         "/web/static/src/views/list.xml",
         "/web/static/src/scss/webclient.scss",
         "/demo_shop/static/src/backend/shop_dashboard.js",
@@ -958,6 +960,7 @@ FRONTEND_MIDDLE = [
     "/website/static/src/js/content/website_root.js",
     "/website/static/src/xml/website.xml",
     "/demo_shop/static/src/frontend/cart.js",
+    "/demo_shop/static/src/frontend/product_zoom.js",
     "/demo_shop/static/src/frontend/helpers.scss",
 ]
 

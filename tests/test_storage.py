@@ -177,15 +177,17 @@ def _assert_rows_have_blobs(db: OdooTestDb) -> list[str]:
     return [url for url, _, _ in rows]
 
 
+@pytest.mark.usefixtures("rtlcss")
 def test_concurrent_builds_create_one_row_per_url(odoo_db: OdooTestDb) -> None:
     processes = [_build_process(odoo_db) for _ in range(4)]
     for process in processes:
         _, err = process.communicate(timeout=120)
         assert process.returncode == 0, err.decode()
     urls = _assert_rows_have_blobs(odoo_db)
-    assert len(urls) == 8 and len(set(urls)) == 8
+    assert len(urls) == 19 and len(set(urls)) == 19  # the plan on the fixtures: see test_cli
 
 
+@pytest.mark.usefixtures("rtlcss")
 def test_killed_builds_never_leave_rows_without_blobs(odoo_db: OdooTestDb) -> None:
     chance = random.Random(17)
     for _ in range(4):
@@ -196,7 +198,7 @@ def test_killed_builds_never_leave_rows_without_blobs(odoo_db: OdooTestDb) -> No
         _assert_rows_have_blobs(odoo_db)
     final = _build_process(odoo_db)
     assert final.wait(timeout=120) == 0
-    assert len(_assert_rows_have_blobs(odoo_db)) == 8
+    assert len(_assert_rows_have_blobs(odoo_db)) == 19
     assert os.path.isdir(odoo_db.filestore / "checklist")
 
 

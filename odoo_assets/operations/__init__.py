@@ -4,13 +4,13 @@ Everything a command does is a function taking a Workspace (one open Odoo databa
 its server's configuration) and a request, and returning a result record:
 
     workspace    the database, addons and filestore of one server; bundle variants and URLs
-    building     plan, compile once per distinct input (cached, in parallel), store in order
+    planning     what a request means: pages, lazily loaded bundles, right-to-left variants
+    building     compile once per distinct input (cached, in parallel), store in order
     maintenance  list, purge, regenerate and check what is stored
     inspection   one bundle's files, origins, versions and stored rows
 """
 
 from odoo_assets.operations.building import (
-    BuildRequest,
     BuildResult,
     CompileJob,
     Compiler,
@@ -18,7 +18,6 @@ from odoo_assets.operations.building import (
     Outcome,
     build,
     ensure_writable,
-    plan_variants,
     run_job,
     run_variants,
 )
@@ -38,6 +37,7 @@ from odoo_assets.operations.maintenance import (
     remove_rows,
     select_for_purge,
 )
+from odoo_assets.operations.planning import BuildRequest, Plan, plan_variants
 from odoo_assets.operations.workspace import (
     Progress,
     Variant,
@@ -60,6 +60,7 @@ __all__ = [
     "CompileSession",
     "Compiler",
     "Outcome",
+    "Plan",
     "Problem",
     "Progress",
     "PurgeRequest",

@@ -18,6 +18,7 @@ from typing import Any
 from odoo_assets.compilation import CompiledFile, CompileOptions, SourceAsset, compile_css, compile_js
 from odoo_assets.compilation.cache import CompileCache, compilation_key
 from odoo_assets.errors import CompilationError, OdooAssetsError
+from odoo_assets.operations.planning import BuildRequest, plan_variants
 from odoo_assets.operations.workspace import (
     Progress,
     Variant,
@@ -37,20 +38,6 @@ from odoo_assets.storage.filestore import BlobWrite
 from odoo_assets.versions import ANY_UNIQUE, AssetType
 
 
-@dataclass(frozen=True)
-class BuildRequest:
-    bundles: tuple[str, ...] = ()
-    all_bundles: bool = False
-    websites: tuple[int, ...] = ()
-    all_websites: bool = False
-    rtl: bool = False
-    debug: bool = False
-    force: bool = False
-    dry_run: bool = False
-    css_error_fallback: bool = False
-    strict: bool = False  # warnings fail the variants they concern
-
-
 @dataclass
 class Outcome:
     """What happened to one variant."""
@@ -66,6 +53,7 @@ class Outcome:
     attachment_ids: list[int] = field(default_factory=list)
     shared: bool = False
     error: str | None = None
+    reason: str = ""  # why it is in the plan: "page: backend", "lazy: loadBundle in …", "rtl: …"
 
 
 @dataclass
@@ -95,52 +83,6 @@ class BuildResult:
             "bundles": [asdict(o) for o in self.outcomes],
             "warnings": [w.to_dict() for w in self.warnings],
         }
-
-
-def _website_scopes(ws: Workspace, request: BuildRequest, frontend: bool) -> list[int | None]:
-    if request.websites:
-        for website_id in request.websites:
-            ws.website(website_id)
-        return list(request.websites)
-    all_ids: list[int | None] = [w.id for w in ws.websites]
-    if request.all_websites:
-        return [None, *all_ids]
-    if frontend and ws.website_installed and all_ids:
-        return all_ids
-    return [None]
-
-
-def plan_variants(ws: Workspace, request: BuildRequest) -> list[Variant]:
-    """Every variant the request asks for, in a stable order."""
-    if request.bundles or request.all_bundles:
-        if request.all_bundles:
-            names = [b for b in ws.known_bundles() if not b.rsplit(".", 1)[-1].startswith("_")]
-        else:
-            names = list(request.bundles)
-            known = ws.known_bundles()
-            for name in names:
-                if name not in known:
-                    ws.resolve(name, None)  # raises the "unknown bundle" error with suggestions
-        frontend_names = {page.bundle for page in ws.profile.bundles_of("frontend")}
-        targets: list[tuple[str, AssetType, bool]] = [
-            (name, t, name in frontend_names) for name in names for t in ("js", "css")
-        ]
-    else:
-        defined = set(ws.known_bundles())
-        targets = [
-            (page.bundle, page.asset_type, page.scope == "frontend")
-            for page in ws.profile.page_bundles
-            if page.bundle in defined
-        ]
-    variants = []
-    for name, asset_type, frontend in targets:
-        for website_id in _website_scopes(ws, request, frontend):
-            directions = [False, True] if request.rtl and asset_type == "css" else [False]
-            for rtl in directions:
-                variants.append(Variant(name, asset_type, website_id, rtl))
-                if request.debug:
-                    variants.append(Variant(name, asset_type, website_id, rtl, debug=True))
-    return variants
 
 
 def _map_url(ws: Workspace, variant: Variant, unique: str) -> str | None:
@@ -347,7 +289,7 @@ def _prepare(
     resolution has warnings fails."""
     planned = _Planned(
         variant,
-        Outcome(variant.bundle, variant.ext, variant.website_id, variant.rtl, "empty"),
+        Outcome(variant.bundle, variant.ext, variant.website_id, variant.rtl, "empty", reason=variant.reason),
     )
     resolved = ws.resolve(variant.bundle, variant.website_id)
     entries = entries_of_type(resolved, variant.asset_type)
@@ -555,7 +497,15 @@ def _failed(ws: Workspace, variant: Variant, exc: Exception) -> Outcome:
         exc,
         extra={"event": "fail", "database": ws.db.name, "bundle": variant.bundle},
     )
-    return Outcome(variant.bundle, variant.ext, variant.website_id, variant.rtl, "failed", error=str(exc))
+    return Outcome(
+        variant.bundle,
+        variant.ext,
+        variant.website_id,
+        variant.rtl,
+        "failed",
+        error=str(exc),
+        reason=variant.reason,
+    )
 
 
 def _store(
@@ -668,16 +618,17 @@ def build(
 ) -> BuildResult:
     """Build every variant the request names; a failing bundle does not stop the others.
 
-    Warnings (entries Odoo builds around) are logged once each and kept in the result."""
+    Warnings (entries Odoo builds around, right-to-left CSS left out) are logged once each
+    and kept in the result."""
     ws.css_error_fallback = request.css_error_fallback
     result = BuildResult(database=ws.db.name, dry_run=request.dry_run, strict=request.strict)
     ensure_writable(ws)
-    variants = plan_variants(ws, request)
-    result.warnings = collect_warnings(ws, variants)
+    plan = plan_variants(ws, request)
+    result.warnings = [*plan.warnings, *collect_warnings(ws, plan.variants)]
     report_warnings(ws, result.warnings)
     result.outcomes = run_variants(
         ws,
-        variants,
+        plan.variants,
         force=request.force,
         dry_run=request.dry_run,
         progress=progress,

@@ -9,14 +9,13 @@ from typing import Any
 
 from odoo_assets.errors import OdooAssetsError
 from odoo_assets.operations.building import (
-    BuildRequest,
     BuildResult,
     Compiler,
     Outcome,
     ensure_writable,
-    plan_variants,
     run_variants,
 )
+from odoo_assets.operations.planning import BuildRequest, plan_variants
 from odoo_assets.operations.workspace import (
     Progress,
     Variant,
@@ -52,12 +51,12 @@ class StoredBundle:
     current: bool | None  # None: the bundle no longer resolves
     row: att.BundleAttachment
 
-    def variant(self) -> Variant:
+    def variant(self, reason: str = "") -> Variant:
         debug = not self.ext.startswith("min.")
         asset_type: AssetType = (
             "js" if self.ext.split(".")[-1 if not self.ext.endswith("map") else -2] == "js" else "css"
         )
-        return Variant(self.bundle, asset_type, self.website_id, self.rtl, debug)
+        return Variant(self.bundle, asset_type, self.website_id, self.rtl, debug, reason=reason)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -246,11 +245,13 @@ def regenerate(
     for row in source:
         if row.ext.endswith(".map"):
             continue
-        variant = row.variant()
+        variant = row.variant("stored" if row.blob == "ok" else f"blob {row.blob}")
         if variant not in variants:
             variants.append(variant)
     if not request.missing_only and not request.bundles:
-        for variant in plan_variants(ws, BuildRequest(websites=request.websites, strict=request.strict)):
+        plan = plan_variants(ws, BuildRequest(websites=request.websites, strict=request.strict))
+        result.warnings += plan.warnings
+        for variant in plan.variants:
             if variant not in variants:
                 variants.append(variant)
     result.warnings += collect_warnings(ws, variants)
@@ -335,9 +336,12 @@ def check(ws: Workspace, websites: tuple[int, ...] = (), strict: bool = False) -
             result.problems.append(Problem("duplicate", f"{url}: {len(group)} rows ({ids})", url))
     try:
         # A repair-only series' current versions are not known: only stored rows are judged.
-        request = BuildRequest(websites=websites, strict=strict)
-        variants = plan_variants(ws, request) if ws.profile.buildable else []
-        result.warnings = collect_warnings(ws, variants)
+        if ws.profile.buildable:
+            plan = plan_variants(ws, BuildRequest(websites=websites, strict=strict))
+            variants = plan.variants
+            result.warnings = [*plan.warnings, *collect_warnings(ws, variants)]
+        else:
+            variants = []
     except OdooAssetsError as exc:
         result.problems.append(Problem("failed", str(exc)))
         variants = []

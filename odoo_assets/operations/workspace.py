@@ -78,6 +78,7 @@ class Workspace:
     filestore: Filestore
     location: str
     blobs: BlobStores  # where each blob lives: filestore, db_datas, object storage
+    rtl_languages: tuple[str, ...] = ()  # active right-to-left language codes
     missing_modules: tuple[str, ...] = ()  # installed, but not on the addons path
     _lz4: bool | None = None
     _blob_status: dict[tuple[str, str | None], BlobStatus] = field(default_factory=dict)
@@ -91,6 +92,7 @@ class Workspace:
     _real_dirs: dict[str, str] = field(default_factory=dict)
     _globs: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
     _globber: Globber = field(default_factory=Globber)
+    _lazy: dict[SourceAsset, tuple[str, ...]] = field(default_factory=dict)
     _defaults: tuple[int | None, bool] | None = None
     css_error_fallback: bool = False
 
@@ -203,6 +205,13 @@ class Workspace:
             return ("no website",)
         own = sorted(r.id for rows in self.ir_assets.values() for r in rows if r.website_id == website_id)
         return ("website", self.website(website_id).theme, tuple(own))
+
+    def lazy_bundles_in(self, source: SourceAsset) -> tuple[str, ...]:
+        """Bundles a script loads on demand (the profile's lazy loader), scanned once per run
+        whatever the number of bundles and websites that hold it."""
+        if source not in self._lazy:
+            self._lazy[source] = tuple(self.profile.lazy_bundles_in(source.content or ""))
+        return self._lazy[source]
 
     def known_bundles(self) -> list[str]:
         return known_bundles(self.context(None))
@@ -329,6 +338,7 @@ def open_workspace(settings: Settings, dbname: str, *, require_addons: bool = Tr
             filestore=filestore,
             location=location,
             blobs=blobs,
+            rtl_languages=database.rtl_languages(conn),
             missing_modules=tuple(missing),
         )
         conn.rollback()
@@ -350,6 +360,8 @@ class Variant:
     website_id: int | None = None
     rtl: bool = False
     debug: bool = False
+    # Why the variant is built ("page: backend", "lazy: loadBundle in …"); not part of its identity.
+    reason: str = field(default="", compare=False)
 
     @property
     def ext(self) -> str:

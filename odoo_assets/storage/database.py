@@ -108,12 +108,14 @@ HIDDEN_CATEGORIES = (("base", "module_category_hidden"), ("base", "module_catego
 
 @dataclass(frozen=True)
 class Website:
-    """A website row, with the technical name of its theme module if any."""
+    """A website row, with the technical name of its theme module if any, and the codes of
+    its active right-to-left languages."""
 
     id: int
     name: str
     domain: str | None
     theme: str | None
+    rtl_languages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -192,7 +194,34 @@ def read_websites(conn: Conn) -> list[Website]:
             "SELECT w.id, w.name, w.domain, m.name FROM website w"
             " LEFT JOIN ir_module_module m ON m.id = w.theme_id ORDER BY w.sequence, w.id"
         )
-        return [Website(i, n, d or None, t or None) for i, n, d, t in cur.fetchall()]
+        rows = cur.fetchall()
+    rtl = _website_rtl_languages(conn)
+    return [Website(i, n, d or None, t or None, rtl.get(i, ())) for i, n, d, t in rows]
+
+
+def rtl_languages(conn: Conn) -> tuple[str, ...]:
+    """Codes of the active right-to-left languages, sorted."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT code FROM res_lang WHERE active AND direction = 'rtl' ORDER BY code")
+        return tuple(str(code) for (code,) in cur.fetchall())
+
+
+def _website_rtl_languages(conn: Conn) -> dict[int, tuple[str, ...]]:
+    """Active right-to-left languages of each website: its languages (website_lang_rel, the
+    language_ids field) and its default one, which Odoo keeps among them."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT to_regclass('website_lang_rel') IS NOT NULL")
+        row = cur.fetchone()
+        related = " UNION SELECT r.website_id, r.lang_id FROM website_lang_rel r" if row and row[0] else ""
+        cur.execute(
+            "SELECT wl.website_id, l.code FROM (SELECT id AS website_id, default_lang_id AS lang_id"
+            f" FROM website{related}) wl JOIN res_lang l ON l.id = wl.lang_id"
+            " WHERE l.active AND l.direction = 'rtl' ORDER BY wl.website_id, l.code"
+        )
+        found: dict[int, tuple[str, ...]] = {}
+        for website_id, code in cur.fetchall():
+            found[website_id] = (*found.get(website_id, ()), str(code))
+        return found
 
 
 def _xmlid_res_id(conn: Conn, module: str, name: str) -> int | None:
