@@ -464,7 +464,12 @@ def test_credentials_are_never_printed(
     ):
         outputs.append(run_cli("-v", "--log-format", "json", "bundle", *command, db=fs_db).output)
     # An unreachable endpoint: its error is reported without the options.
-    unreachable = {**s3_server.options(), "endpoint_url": "http://127.0.0.1:9", "secret": SECRET}
+    unreachable = {
+        **s3_server.options(),
+        "endpoint_url": "http://127.0.0.1:9",
+        "config_kwargs": {"retries": {"max_attempts": 1}},
+        "retries": 1,
+    }
     fs_db.execute("UPDATE fs_storage SET options = %s", (json.dumps(unreachable),))
     failed = run_cli("-v", "bundle", "build", "web.assets_web", "--force", db=fs_db)
     assert failed.exit_code == 1
@@ -472,6 +477,18 @@ def test_credentials_are_never_printed(
     outputs.append(run_cli("-v", "bundle", "check", db=fs_db).output)
     for output in outputs:
         assert SECRET not in output and ACCESS_KEY not in output
+
+
+def test_odoofs_storage_keeps_objects_under_the_filestore(fs_db: OdooTestDb, run_cli: CliRunnerFn) -> None:
+    fs_db.execute(
+        "INSERT INTO fs_storage (name, code, protocol, options, directory_path, use_as_default_for_attachments,"
+        " force_db_for_default_attachment_rules) VALUES ('Local', 'local', 'odoofs', '{}', 'assets', true, '{}')"
+    )
+    build(run_cli, fs_db, "web.assets_web")
+    for row in bundle_rows(fs_db):
+        assert row["store_fname"] == f"local://{row['fs_filename']}"
+        stored = fs_db.filestore / "storage" / "assets" / row["fs_filename"]
+        assert hashlib.sha1(stored.read_bytes()).hexdigest() == row["checksum"]
 
 
 def test_options_from_the_server_environment(
