@@ -177,6 +177,23 @@ def test_19_binds_t_to_the_module_addon() -> None:
     assert "appTranslateFn" not in test_file
 
 
+def test_18_error_lines_under_static_src_are_modules_too() -> None:
+    missing = SourceAsset("/web/static/src/nope.js", None)
+    [js18] = compile_js("web.b", [missing], CompileOptions(scripts=profile_for("18.0").scripts))
+    assert js18.content.startswith(
+        "\n/* /web/static/src/nope.js */\nodoo.define('@web/nope',[],function(require){'use strict';"
+    )
+    assert "console.error(\"'Could not get content for /web/static/src/nope.js.' in file" in js18.content
+
+
+def test_map_rows_are_text_from_18_on() -> None:
+    assert [profile_for(s).map_mimetype for s in ("17.0", "18.0", "19.0")] == [
+        "application/octet-stream",
+        "text/plain",
+        "text/plain",
+    ]
+
+
 def test_18_script_errors_name_the_file() -> None:
     missing = SourceAsset("web/static/src/nope.js", None)
     [js17] = compile_js("web.b", [missing], CompileOptions(scripts=profile_for("17.0").scripts))
@@ -340,6 +357,10 @@ def test_a_newer_series_database_is_built_with_its_profile(odoo_db: OdooTestDb, 
     assert 'odoo.define("web.assets_web.bundle.xml", ["@web/core/templates"]' in js
     assert "registry.category(`xml_templates`)" not in js
     assert js_fname[2] == "/"  # 2-character shard, never the legacy one
+    [(index,)] = odoo_db.query(
+        "SELECT index_content FROM ir_attachment WHERE store_fname = %s LIMIT 1", (js_fname,)
+    )
+    assert index == (None if series == "19.0" else "application")
 
 
 def test_legacy_rtl_segments_are_recognised() -> None:

@@ -82,16 +82,18 @@ class CompiledFile:
 class CompileOptions:
     """The series' script and style rules (from its profile; 17.0's by default), Bootstrap's
     SCSS directory (`<web addon>/static/lib/bootstrap/scss`), rtlcss' config
-    (`<base addon>/data/rtlcss.json`), external commands, and whether CSS errors produce Odoo's
-    error stylesheet instead of raising.
+    (`<base addon>/data/rtlcss.json`), the rtlcss and lessc executables (as
+    odoo_assets.tools.find_tool finds them, e.g. from Settings; None: not installed, and a bundle
+    that needs one fails saying how to install it), and whether CSS errors produce Odoo's error
+    stylesheet instead of raising.
     """
 
     scripts: ScriptRules = field(default_factory=ScriptRules)
     styles: StyleRules = field(default_factory=StyleRules)
     bootstrap_scss_dir: Path | None = None
     rtlcss_config: Path | None = None
-    rtlcss_command: str = "rtlcss"
-    lessc_command: str = "lessc"
+    rtlcss_command: str | None = None
+    lessc_command: str | None = None
     css_error_fallback: bool = False
     # Where Odoo-path SCSS imports are looked up: the addons paths and Odoo's own root.
     import_roots: tuple[str, ...] = ()

@@ -401,7 +401,11 @@ def script_content(url: str, content: str | None, error: str | None, rules: Scri
         message = error or f"Could not get content for {url}."
         if rules.errors_name_file:
             message = file_error(message, url)
-        return f"console.error({json.dumps(message)});", False
+        text = f"console.error({json.dumps(message)});"
+        # Where every static/src file is a module, the error line is one too.
+        if is_odoo_module(url, text, rules):
+            return transpile(url, text, rules), True
+        return text, False
     if is_odoo_module(url, content, rules):
         return transpile(url, content, rules), True
     return content, False

@@ -387,7 +387,7 @@ def run_variants(
                     session.submit(item.key, jobs[item.key])
             except OdooAssetsError as exc:
                 ws.db.conn.rollback()
-                item = _Planned(variant, _failed(variant, exc))
+                item = _Planned(variant, _failed(ws, variant, exc))
             by_index[index] = item
             progress.advance(variant.label())
         planned = [by_index[index] for index in range(len(variants))]
@@ -431,7 +431,7 @@ class _Storer:
     def _finish(self, key: str, group: list[_Planned], output: Output) -> None:
         if isinstance(output, CompilationError):
             for item in group:
-                item.outcome = _failed(item.variant, output)
+                item.outcome = _failed(self.ws, item.variant, output)
                 self.progress.advance(item.variant.label())
             return
         datas = self.written.datas(key, output)
@@ -452,7 +452,7 @@ class _Storer:
                     item.outcome.attachment_ids = ids
             except OdooAssetsError as exc:
                 for item in group:
-                    item.outcome = _failed(item.variant, exc)
+                    item.outcome = _failed(self.ws, item.variant, exc)
         for item in group:
             self.progress.advance(item.variant.label())
 
@@ -483,7 +483,7 @@ class _BlobWriter:
                 self.ws.filestore.write_blob(
                     data, legacy_shard=self.ws.profile.legacy_shard, replace_damaged=True
                 )
-                if data and self.ws.blobs.route(compiled.mimetype, len(data)).kind == "file"
+                if data and self.ws.blobs.route(stored_mimetype(self.ws, compiled), len(data)).kind == "file"
                 else None
                 for compiled, data in zip(output, self.datas(key, output), strict=True)
             ]
@@ -492,8 +492,18 @@ class _BlobWriter:
                 self.ws.forget_blob(blob.store_fname)
 
 
-def _failed(variant: Variant, exc: Exception) -> Outcome:
-    log.error("%s: %s", variant.label(), exc)
+def stored_mimetype(ws: Workspace, compiled: CompiledFile) -> str:
+    """The mimetype a compiled file's row gets (source maps: the series' own)."""
+    return ws.profile.map_mimetype if compiled.ext.endswith(".map") else compiled.mimetype
+
+
+def _failed(ws: Workspace, variant: Variant, exc: Exception) -> Outcome:
+    log.error(
+        "%s: %s",
+        variant.label(),
+        exc,
+        extra={"event": "fail", "database": ws.db.name, "bundle": variant.bundle},
+    )
     return Outcome(variant.bundle, variant.ext, variant.website_id, variant.rtl, "failed", error=str(exc))
 
 
@@ -534,21 +544,20 @@ def _store(
             return ids
         kept: list[att.KeptVersion] = []
         names = [f"{variants[0][0].bundle}.{compiled.ext}" for compiled in files]
+        mimetypes = [stored_mimetype(ws, compiled) for compiled in files]
         destinations = [
-            ws.blobs.route(compiled.mimetype, len(data)) for compiled, data in zip(files, datas, strict=True)
+            ws.blobs.route(mimetype, len(data)) for mimetype, data in zip(mimetypes, datas, strict=True)
         ]
         # Objects in an object storage are named before any table lock (see BlobStores).
         remotes = [
-            ws.blobs.plan_remote(
-                dest.code, name=name, mimetype=compiled.mimetype, content=data, count=len(todo)
-            )
+            ws.blobs.plan_remote(dest.code, name=name, mimetype=mimetype, content=data, count=len(todo))
             if dest.kind == "remote" and dest.code and data
             else None
-            for compiled, data, name, dest in zip(files, datas, names, destinations, strict=True)
+            for data, name, mimetype, dest in zip(datas, names, mimetypes, destinations, strict=True)
         ]
         ws.blobs.lock_gc_table(conn)
-        for compiled, data, blob, name, dest, remote in zip(
-            files, datas, blobs, names, destinations, remotes, strict=True
+        for compiled, data, blob, name, mimetype, dest, remote in zip(
+            files, datas, blobs, names, mimetypes, destinations, remotes, strict=True
         ):
             urls = [variant_url(ws, variants[i][0], variants[i][1], compiled.ext) for i in todo]
             rows = att.insert_bundle_attachments(
@@ -557,11 +566,12 @@ def _store(
                 name=name,
                 urls=urls,
                 content=data,
-                mimetype=compiled.mimetype,
+                mimetype=mimetype,
                 location="db" if dest.kind == "db" else "file",
                 company_id=company_id,
                 website_column=website_column,
                 legacy_shard=ws.profile.legacy_shard,
+                index_other_types=ws.profile.index_other_types,
                 lz4=ws.lz4,
                 blob=blob,
                 remote=remote,
@@ -579,6 +589,7 @@ def _store(
                         "event": "write",
                         "database": ws.db.name,
                         "bundle": variant.bundle,
+                        "website_id": variant.website_id,
                         "url": row.url,
                         "attachment_id": row.id,
                         "version": unique,

@@ -212,6 +212,8 @@ class Workspace:
             styles=self.profile.styles,
             bootstrap_scss_dir=web.path / "static" / "lib" / "bootstrap" / "scss" if web else None,
             rtlcss_config=base.path / "data" / "rtlcss.json" if base else None,
+            rtlcss_command=self.settings.rtlcss,
+            lessc_command=self.settings.lessc,
             css_error_fallback=self.css_error_fallback,
             import_roots=self.import_roots(),
         )
@@ -378,6 +380,7 @@ def log_removal(ws: Workspace, bundle: str, row: att.BundleAttachment, reason: s
             "event": "remove",
             "database": ws.db.name,
             "bundle": bundle,
+            "website_id": parsed.website_id if parsed else None,
             "url": row.url,
             "attachment_id": row.id,
             "version": parsed.unique if parsed else None,

@@ -45,7 +45,10 @@ class SeriesProfile:
     - generates_on_request: the server builds a missing bundle when its URL is requested
       (otherwise only while rendering a page, with caches that must be cleared);
     - glob_scope: "static" (globs only under `<addon>/static/`) or "addon" (anywhere in the
-      addon, extension-filtered).
+      addon, extension-filtered);
+    - map_mimetype: the type the server's content sniffing gives source maps;
+    - index_other_types: rows of non-text types get their major type as index_content
+      (19.0 leaves it empty).
     """
 
     series: str
@@ -60,6 +63,8 @@ class SeriesProfile:
     legacy_shard: bool
     generates_on_request: bool
     glob_scope: Literal["static", "addon"] = "static"
+    map_mimetype: str = "application/octet-stream"
+    index_other_types: bool = True
     not_buildable_hint: str = ""
 
     @property

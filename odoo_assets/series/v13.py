@@ -1,4 +1,7 @@
-"""Odoo 13.0: repair only. Bundle rows: `/web/content/<id>-<unique>/[<website>/][rtl/]<bundle>[.<n>].<ext>`."""
+"""Odoo 13.0: repair only.
+
+Bundle rows: `/web/content/<id>-<unique>/[<website>/][rtl/]<bundle>[.<n>].<ext>`.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Odoo 14.0: repair only. Bundle rows: `/web/content/<id>-<unique>/[<website>/][rtl/]<bundle>[.<n>].<ext>`."""
+"""Odoo 14.0: repair only.
+
+Bundle rows: `/web/content/<id>-<unique>/[<website>/][rtl/]<bundle>[.<n>].<ext>`.
+"""
 
 from __future__ import annotations
 

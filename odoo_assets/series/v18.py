@@ -33,4 +33,5 @@ PROFILE = SeriesProfile(
     signals=(("sequence", "base_cache_signaling_assets"),),
     legacy_shard=False,
     generates_on_request=True,
+    map_mimetype="text/plain",
 )

@@ -35,4 +35,6 @@ PROFILE = SeriesProfile(
     signals=(("table", "orm_signaling_assets"),),
     legacy_shard=False,
     generates_on_request=True,
+    map_mimetype="text/plain",
+    index_other_types=False,
 )

@@ -144,6 +144,7 @@ def insert_bundle_attachments(
     company_id: int | None,
     website_column: bool | None = None,
     legacy_shard: bool = True,
+    index_other_types: bool = True,
     replace_damaged: bool = True,
     lz4: bool = False,
     blob: BlobWrite | None = None,
@@ -204,7 +205,8 @@ def insert_bundle_attachments(
     per_row: dict[str, list[Any]] = {"url": list(urls)}
     if content:
         values["file_size"] = len(content)
-        values["index_content"] = index_content(content, mimetype)
+        if index_other_types or mimetype.startswith("text/"):
+            values["index_content"] = index_content(content, mimetype)
         if remote is not None:
             assert len(remote.ids) == len(urls)
             values["checksum"] = hashlib.sha1(content).hexdigest()
@@ -370,14 +372,17 @@ def clean_other_versions(
     return _unlink(conn, garbage, where, params, website_column=website_column, joined=joined)
 
 
-def delete_attachments(conn: Conn, garbage: GcMarker, ids: list[int]) -> list[BundleAttachment]:
-    """Remove rows by id, but only rows that are bundle rows by Odoo's definition."""
+def delete_attachments(
+    conn: Conn, garbage: GcMarker, ids: list[int], like: str = BUNDLE_URL_LIKE
+) -> list[BundleAttachment]:
+    """Remove rows by id, but only rows that are bundle rows by Odoo's definition (`like`:
+    the series' bundle URL prefix)."""
     return _unlink(
         conn,
         garbage,
         "ir_attachment.id = ANY(%s) AND public = true AND url LIKE %s AND res_model = 'ir.ui.view'"
         " AND res_id = 0 AND create_uid = %s AND res_field IS NULL",
-        (list(ids), BUNDLE_URL_LIKE, SUPERUSER_ID),
+        (list(ids), like, SUPERUSER_ID),
     )
 
 
