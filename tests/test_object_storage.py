@@ -363,6 +363,26 @@ def test_disable_attachment_storage_forces_the_database(
     assert s3_server.keys(bucket) == []
 
 
+def test_with_storages_disabled_objects_are_missing_and_never_collected(
+    fs_db: OdooTestDb, s3_server: S3, run_cli: CliRunnerFn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a server started with DISABLE_ATTACHMENT_STORAGE sees: it cannot read objects, so
+    regenerate rebuilds those bundles into the database, and hands no object to a collector."""
+    bucket = s3_server.new_bucket()
+    add_storage(fs_db, s3_server, bucket, force_db_for_default_attachment_rules="{}")
+    build(run_cli, fs_db)
+    fs_db.execute("DELETE FROM fs_file_gc")
+    monkeypatch.setenv("DISABLE_ATTACHMENT_STORAGE", "True")
+    check = run_cli("bundle", "check", "--json", db=fs_db)
+    assert {p["kind"] for p in json.loads(check.output)["problems"]} == {"missing-blob"}
+    assert run_cli("bundle", "regenerate", db=fs_db).exit_code == 0
+    rows = bundle_rows(fs_db)
+    assert len(rows) == PAGE_BUNDLES and all(row["db_datas"] and row["store_fname"] is None for row in rows)
+    assert gc_rows(fs_db) == set()
+    assert len(s3_server.keys(bucket)) == PAGE_BUNDLES
+    assert run_cli("bundle", "check", db=fs_db).exit_code == 0
+
+
 def test_maps_are_not_covered_by_the_default_rules(
     fs_db: OdooTestDb, s3_server: S3, run_cli: CliRunnerFn
 ) -> None:
