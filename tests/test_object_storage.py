@@ -13,6 +13,7 @@ import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -23,6 +24,7 @@ from odoo_assets import operations
 from odoo_assets.errors import StorageError
 from odoo_assets.storage import attachments as att
 from odoo_assets.storage import objectstorage as obj
+from odoo_assets.storage.server_env import load_server_environment
 from tests import pgcluster
 from tests.conftest import FIXTURES, CliRunnerFn, OdooTestDb
 
@@ -226,6 +228,31 @@ def test_object_keys_stay_inside_the_directory() -> None:
     for path in ("../other/x.css", "/etc/passwd", "a/../../x"):
         with pytest.raises(StorageError, match="outside"):
             obj.object_key("bucket", path)
+
+
+def test_server_environment_sources_in_the_servers_order(tmp_path: Path) -> None:
+    files = tmp_path / "server_environment_files"
+    (files / "default").mkdir(parents=True)
+    (files / "prod").mkdir()
+    (files / "default" / "10_storage.conf").write_text("[fs_storage.s3]\ndirectory_path = default\n")
+    (files / "prod" / "10_storage.conf").write_text("[fs_storage.s3]\ndirectory_path = prod\n")
+    (files / "test").mkdir()
+    conf = tmp_path / "odoo.conf"
+    conf.write_text("[options]\nrunning_env = prod\n\n[fs_storage]\nprotocol = s3\n")
+    loaded = load_server_environment(config_file=conf, files_addon=files, environ={})
+    assert loaded.value("fs_storage.s3", "fs_storage", "directory_path") == "prod"
+    assert loaded.value("fs_storage.s3", "fs_storage", "protocol") == "s3"
+    assert loaded.value("fs_storage.s3", "fs_storage", "options") is None
+    environ = {"RUNNING_ENV": "test", "SERVER_ENV_CONFIG": "[fs_storage.s3]\ndirectory_path = from-env\n"}
+    loaded = load_server_environment(config_file=None, files_addon=files, environ=environ)
+    assert loaded.value("fs_storage.s3", "fs_storage", "directory_path") == "from-env"
+    assert SECRET not in repr(
+        load_server_environment(
+            config_file=None,
+            files_addon=None,
+            environ={"SERVER_ENV_CONFIG_SECRET": f"[fs_storage.s3]\noptions = {SECRET}\n"},
+        )
+    )
 
 
 def test_options_never_in_a_repr() -> None:
