@@ -10,6 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import random
+import signal
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -480,6 +485,35 @@ def test_purge_hands_objects_to_the_addons_collector(
         if p["kind"] == "orphan-blob"
     ]
     assert sorted(orphans) == sorted(row["store_fname"] for row in rows)
+
+
+def test_killed_builds_leave_no_row_without_its_object_and_no_untracked_object(
+    fs_db: OdooTestDb, s3_server: S3
+) -> None:
+    bucket = s3_server.new_bucket()
+    add_storage(fs_db, s3_server, bucket, force_db_for_default_attachment_rules="{}")
+    command = [sys.executable, "-m", "odoo_assets", *fs_db.cli_args(), "-q", "bundle", "build", "--force"]
+    chance = random.Random(23)
+    for _ in range(4):
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(chance.uniform(0.3, 1.2))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        _assert_objects_consistent(fs_db, s3_server, bucket)
+    assert subprocess.run(command, capture_output=True, timeout=120).returncode == 0
+    assert len(_assert_objects_consistent(fs_db, s3_server, bucket)) >= PAGE_BUNDLES
+
+
+def _assert_objects_consistent(db: OdooTestDb, s3: S3, bucket: str) -> list[dict[str, Any]]:
+    """Every committed row has its intact object; every object is named by a row or waits
+    on fs_file_gc."""
+    rows = bundle_rows(db)
+    for row in rows:
+        content = s3.get(bucket, row["store_fname"].removeprefix("s3://"))
+        assert hashlib.sha1(content).hexdigest() == row["checksum"]
+    named = {row["store_fname"] for row in rows} | {name for name, _ in gc_rows(db)}
+    assert {f"s3://{key}" for key in s3.keys(bucket)} <= named
+    return rows
 
 
 def test_a_failed_upload_leaves_no_row_and_its_names_on_the_collectors_list(
