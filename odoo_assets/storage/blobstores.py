@@ -29,6 +29,7 @@ from odoo_assets.errors import StorageError
 from odoo_assets.storage import objectstorage as obj
 from odoo_assets.storage.database import Conn
 from odoo_assets.storage.filestore import BlobStatus, Filestore
+from odoo_assets.storage.server_env import ServerEnvironment
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
@@ -209,11 +210,6 @@ class BlobStores:
     def database(self) -> DatabaseStore:
         return DatabaseStore(self.conn)
 
-    @property
-    def object_storage(self) -> bool:
-        """Whether an object-storage addon is active in this database."""
-        return self.fs is not None or self.camptocamp is not None
-
     def route(self, mimetype: str, size: int) -> obj.Destination:
         return obj.route(
             location=self.location,
@@ -391,7 +387,7 @@ def open_blob_stores(
     dbname: str,
     filestore: Filestore,
     location: str,
-    server_env: Callable[[], Any],
+    server_env: Callable[[], ServerEnvironment],
     environ: Mapping[str, str],
     open_side_connection: Callable[[], Conn],
 ) -> BlobStores:
