@@ -219,3 +219,38 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_compile_workers_end_with_a_killed_build(odoo_db: OdooTestDb) -> None:
+    """Workers share the run's database connection: outliving it, they would keep its
+    transaction and locks open for every later run."""
+    build = ["-q", "bundle", "build", "--all", "--no-cache", "--workers", "2"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "odoo_assets", *odoo_db.cli_args(), *build],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    workers: list[int] = []
+    while not workers and time.monotonic() < deadline and process.poll() is None:
+        found = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout
+        workers = [int(pid) for pid in found.split()]
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert workers, "the build forked no worker before it ended"
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(pid) for pid in workers)
+    final = _build_process(odoo_db)
+    assert final.wait(timeout=120) == 0

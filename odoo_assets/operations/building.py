@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
+import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, as_completed
@@ -169,6 +173,29 @@ class CompileJob:
         )
 
 
+def _die_with_parent(parent: int) -> None:
+    """Pool workers start as copies of the run, its database connection included: a worker
+    outliving a killed run would keep that connection, its transaction and its locks open,
+    and every later run would wait for them. So a worker ends when its parent does."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    else:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the request above
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
+
+
 def run_job(job: CompileJob) -> tuple[CompiledFile, ...] | CompilationError:
     """Compile, returning the error instead of raising it (pool-friendly)."""
     try:
@@ -239,7 +266,12 @@ class CompileSession:
                 from concurrent.futures import ProcessPoolExecutor
 
                 context = multiprocessing.get_context("fork")
-                self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+                self.pool = ProcessPoolExecutor(
+                    max_workers=self.workers,
+                    mp_context=context,
+                    initializer=_die_with_parent,
+                    initargs=(os.getpid(),),
+                )
             self.futures[key] = self.pool.submit(run_job, job)
 
     def results(self, on_result: Callable[[str, Output], None] | None = None) -> dict[str, Output]:
