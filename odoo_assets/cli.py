@@ -1,4 +1,9 @@
-"""The `odoo-assets` command line: a thin layer over odoo_assets.operations."""
+"""The `odoo-assets` command line: a thin layer over odoo_assets.operations.
+
+Start-up is part of every run, so each command imports what it needs when it runs: `--help`
+loads click and nothing of the pipeline, a build that finds everything stored loads the
+database driver and the resolution stages, and the compilers only come with a compilation.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +13,23 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-import psycopg
 
-from odoo_assets import __version__, operations, report
-from odoo_assets.compilation.cache import CompileCache, default_cache_dir
-from odoo_assets.config import Settings, load_settings
+from odoo_assets import __version__, report
 from odoo_assets.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, NotOdooDatabase, OdooAssetsError
+
+if TYPE_CHECKING:
+    from odoo_assets import operations
+    from odoo_assets.config import Settings
+
+    BuildOperation = Callable[
+        [operations.Workspace, operations.Progress, operations.Compiler], operations.BuildResult
+    ]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -51,7 +60,19 @@ class CliState:
     quiet: bool = False
 
     def settings(self) -> Settings:
+        from odoo_assets.config import load_settings
+
         return load_settings(**self.options)
+
+
+def _database_error(exc: Exception) -> str | None:
+    """The first line of a database driver error; None for any other exception. The driver
+    is only loaded by commands that connect: an exception cannot be its error otherwise."""
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is None or not isinstance(exc, psycopg.Error):
+        return None
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 class OdooAssetsGroup(click.Group):
@@ -63,8 +84,10 @@ class OdooAssetsGroup(click.Group):
         except OdooAssetsError as exc:
             click.echo(f"odoo-assets: error: {exc}", err=True)
             ctx.exit(exc.exit_code)
-        except psycopg.Error as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        except Exception as exc:
+            first = _database_error(exc)
+            if first is None:
+                raise
             click.echo(f"odoo-assets: error: database error: {first}", err=True)
             ctx.exit(EXIT_FAILURE)
         except KeyboardInterrupt:
@@ -208,6 +231,8 @@ def _emit(data: Any, as_json: bool, render: Callable[[Any], str]) -> None:
 @contextmanager
 def _progress(label: str, quiet: bool) -> Iterator[operations.Progress]:
     """A progress bar on a terminal; silence in cron and pipes."""
+    from odoo_assets import operations
+
     if quiet or not sys.stderr.isatty():
         yield operations.Progress()
         return
@@ -263,13 +288,11 @@ def _compile_options(func: F) -> F:
 
 
 def _compiler(workers: int | None, cache_dir: str | None, no_cache: bool) -> operations.Compiler:
+    from odoo_assets import operations
+    from odoo_assets.compilation.cache import CompileCache, default_cache_dir
+
     cache = None if no_cache else CompileCache(Path(cache_dir) if cache_dir else default_cache_dir())
     return operations.Compiler(workers=workers or os.cpu_count() or 1, cache=cache)
-
-
-BuildOperation = Callable[
-    [operations.Workspace, operations.Progress, operations.Compiler], operations.BuildResult
-]
 
 
 def _build_fleet(
@@ -282,6 +305,8 @@ def _build_fleet(
     compiler: tuple[int | None, str | None, bool],
 ) -> None:
     """Run a writing operation (build, regenerate) over the selected databases."""
+    from odoo_assets import operations
+
     all_databases, db_filter, jobs = fleet
 
     def work(settings: Settings, dbname: str) -> operations.BuildResult:
@@ -316,6 +341,8 @@ def _fleet(
     """Run work on each database; one failing database does not stop the others."""
     settings = state.settings()
     if all_databases:
+        from odoo_assets import operations
+
         names = operations.list_databases(settings, db_filter)
     elif settings.databases:
         names = list(settings.databases)
@@ -333,6 +360,8 @@ def _fleet(
             return FleetItem(name, error=exc)
 
     if jobs > 1 and len(names) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             return list(pool.map(one, names))
     return [one(name) for name in names]
@@ -416,6 +445,8 @@ def inspect(
       odoo-assets -d prod bundle inspect web.assets_frontend --website 1 --json
       odoo-assets -d prod bundle inspect web.assets_web --why web/static/src/env.js
     """
+    from odoo_assets import operations
+
     settings, dbname = _single_database(state)
     with operations.open_workspace(settings, dbname) as ws:
         result = operations.inspect_bundle(ws, bundle_name, website_id=website_id, rtl=rtl, why=why)
@@ -476,6 +507,8 @@ def build(
       odoo-assets -d prod bundle build web.assets_web --force
       odoo-assets -d prod bundle build --all --all-websites --rtl --dry-run
     """
+    from odoo_assets import operations
+
     if websites and all_websites:
         raise click.UsageError("--website and --all-websites cannot be combined")
     if bundles and all_bundles:
@@ -512,6 +545,8 @@ def list_(state: CliState, website_id: int | None, as_json: bool) -> None:
     Each row shows id, bundle, kind, website, version, URL, size, whether the
     blob is ok, missing or corrupt, and whether the version is current.
     """
+    from odoo_assets import operations
+
     settings, dbname = _single_database(state)
     with operations.open_workspace(settings, dbname) as ws:
         rows = operations.list_bundles(ws, website_id=website_id)
@@ -547,6 +582,8 @@ def purge(
       odoo-assets -d prod bundle purge --stale --dry-run
       odoo-assets -d prod bundle purge web.assets_web --keep 2
     """
+    from odoo_assets import operations
+
     if not (stale or all_rows or keep is not None or bundles):
         raise click.UsageError("say what to purge: BUNDLE names, --stale, --all or --keep N")
     settings, dbname = _single_database(state)
@@ -611,6 +648,8 @@ def regenerate(
       odoo-assets -d prod bundle regenerate --missing-only --dry-run
       odoo-assets -d legacy14 bundle regenerate --all --dry-run
     """
+    from odoo_assets import operations
+
     request = operations.RegenerateRequest(
         bundles=bundles, missing_only=missing_only, websites=websites, dry_run=dry_run, all_rows=all_rows
     )
@@ -647,6 +686,7 @@ def check(
     Example crontab line:
       17 3 * * * odoo-assets -q -c /etc/odoo/odoo.conf -d prod bundle check
     """
+    from odoo_assets import operations
 
     def work(settings: Settings, dbname: str) -> operations.CheckResult:
         with operations.open_workspace(settings, dbname) as ws:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
-import sys
 import threading
 import time
 from collections import Counter
@@ -173,29 +171,6 @@ class CompileJob:
         )
 
 
-def _die_with_parent(parent: int) -> None:
-    """Pool workers start as copies of the run, its database connection included: a worker
-    outliving a killed run would keep that connection, its transaction and its locks open,
-    and every later run would wait for them. So a worker ends when its parent does."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    else:
-        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
-    if os.getppid() != parent:  # the parent died before the request above
-        os._exit(1)
-
-
-_PR_SET_PDEATHSIG = 1
-
-
-def _watch_parent(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(1)
-    os._exit(1)
-
-
 def run_job(job: CompileJob) -> tuple[CompiledFile, ...] | CompilationError:
     """Compile, returning the error instead of raising it (pool-friendly)."""
     try:
@@ -269,7 +244,7 @@ class CompileSession:
                 self.pool = ProcessPoolExecutor(
                     max_workers=self.workers,
                     mp_context=context,
-                    initializer=_die_with_parent,
+                    initializer=_exit_with_parent,
                     initargs=(os.getpid(),),
                 )
             self.futures[key] = self.pool.submit(run_job, job)
@@ -300,11 +275,31 @@ class CompileSession:
             on_result(key, output)
 
 
+def _exit_with_parent(parent: int) -> None:
+    """Start of a compile worker: end it when the build process is gone (killed, say).
+
+    A forked worker holds a copy of the build's database socket; outliving the build, it would
+    keep that session open, and with it the advisory locks the build held, blocking every
+    later build of those bundles."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.1)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="odoo-assets-parent-watch", daemon=True).start()
+
+
 def _newest_by_url(ws: Workspace) -> dict[str, att.BundleAttachment]:
     """The row Odoo serves for each bundle URL (its newest), read once per run for planning."""
     newest: dict[str, att.BundleAttachment] = {}
-    for row in att.list_bundle_attachments(ws.db.conn, website_column=ws.attachment_defaults()[1]):
-        newest[row.url or ""] = row  # ordered by url, then id
+    identity = ws.profile.urls.identity
+    for row in att.list_bundle_attachments(
+        ws.db.conn, ws.profile.urls.like, website_column=ws.attachment_defaults()[1]
+    ):
+        key = identity(row.url or "")
+        if key not in newest or newest[key].id < row.id:
+            newest[key] = row
     ws.db.conn.rollback()
     return newest
 
@@ -567,7 +562,7 @@ def _store(
         att.bundle_locks(conn, primary)
         todo = list(range(len(variants)))
         if not force:
-            newest = att.newest_by_url(conn, primary, website_column=website_column)
+            newest = _stored_versions(ws, primary, website_column)
             todo = [
                 i for i in todo if primary[i] not in newest or not blob_ok(ws, newest[primary[i]], fresh=True)
             ]
@@ -604,6 +599,10 @@ def _store(
                 website_column=website_column,
                 legacy_shard=ws.profile.legacy_shard,
                 index_other_types=ws.profile.index_other_types,
+                website_ids=[variants[i][0].website_id for i in todo]
+                if ws.profile.rows_carry_website
+                else None,
+                id_in_url=ws.profile.urls.carries_id,
                 lz4=ws.lz4,
                 blob=blob,
                 remote=remote,
@@ -638,6 +637,20 @@ def _store(
         conn.rollback()
         raise
     return ids
+
+
+def _stored_versions(
+    ws: Workspace, urls: Sequence[str], website_column: bool
+) -> dict[str, att.BundleAttachment]:
+    """The newest row of each URL; where URLs carry the row's id, of each URL pattern."""
+    if not ws.profile.urls.carries_id:
+        return att.newest_by_url(ws.db.conn, urls, website_column=website_column)
+    found = {}
+    for url in urls:
+        rows = att.find_bundle_attachments(ws.db.conn, url, website_column=website_column)
+        if rows:
+            found[url] = max(rows, key=lambda row: row.id)
+    return found
 
 
 def build(
