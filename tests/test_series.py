@@ -412,3 +412,24 @@ def test_a_16_database_gets_rows_whose_urls_carry_their_ids(odoo_db: OdooTestDb)
     check = cli(odoo_db, "bundle", "check")
     assert "web.assets_frontend.min.css: current version not built" not in check.output
     assert "web/assets/%-" in check.output  # the pages not built yet are named by their pattern
+
+
+@pytest.mark.parametrize(("series", "built"), [("17.0", False), ("18.0", True), ("19.0", True)])
+def test_the_print_bundle_is_a_backend_page_bundle_from_18_on(
+    odoo_db: OdooTestDb, series: str, built: bool
+) -> None:
+    manifest = odoo_db.addons.root / "addons" / "web" / "__manifest__.py"
+    text = manifest.read_text()
+    manifest.write_text(
+        text.replace(
+            '"web.assets_web": [',
+            '"web.assets_web_print": [\n            ("include", "web._assets_helpers"),\n            "web/static/src/scss/report.scss",\n        ],\n        "web.assets_web": [',
+            1,
+        )
+    )
+    odoo_db.execute(f"UPDATE ir_module_module SET latest_version = '{series}.1.0' WHERE name = 'base'")
+    result = cli(odoo_db, "bundle", "build", "--json")
+    assert result.exit_code == 0, result.output
+    names = {(o["bundle"], o["ext"]) for o in json.loads(result.output)["bundles"] if o["status"] == "built"}
+    assert (("web.assets_web_print", "min.css") in names) is built
+    assert ("web.assets_web_print", "min.js") not in names
