@@ -12,15 +12,21 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-import psycopg
 
-from odoo_assets import __version__, operations, report
+from odoo_assets import __version__, report
 from odoo_assets.compilation.cache import CompileCache, default_cache_dir
 from odoo_assets.config import Settings, load_settings
 from odoo_assets.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, NotOdooDatabase, OdooAssetsError
+from odoo_assets.installation import Progress
+from odoo_assets.jobs import Compiler
+
+# The database commands import odoo_assets.operations (and so the PostgreSQL driver) when they
+# run: `bundle compile` must work where the driver cannot even be loaded.
+if TYPE_CHECKING:
+    from odoo_assets import operations
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -63,13 +69,21 @@ class OdooAssetsGroup(click.Group):
         except OdooAssetsError as exc:
             click.echo(f"odoo-assets: error: {exc}", err=True)
             ctx.exit(exc.exit_code)
-        except psycopg.Error as exc:
+        except Exception as exc:
+            if not _is_database_error(exc):
+                raise
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             click.echo(f"odoo-assets: error: database error: {first}", err=True)
             ctx.exit(EXIT_FAILURE)
         except KeyboardInterrupt:
             click.echo("odoo-assets: interrupted", err=True)
             ctx.exit(130)
+
+
+def _is_database_error(exc: Exception) -> bool:
+    # A driver error can only come from a command that loaded the driver.
+    driver = sys.modules.get("psycopg")
+    return driver is not None and isinstance(exc, driver.Error)
 
 
 def _configure_logging(level: str, fmt: str) -> None:
@@ -190,10 +204,10 @@ def _emit(data: Any, as_json: bool, render: Callable[[Any], str]) -> None:
 
 
 @contextmanager
-def _progress(label: str, quiet: bool) -> Iterator[operations.Progress]:
+def _progress(label: str, quiet: bool) -> Iterator[Progress]:
     """A progress bar on a terminal; silence in cron and pipes."""
     if quiet or not sys.stderr.isatty():
-        yield operations.Progress()
+        yield Progress()
         return
     with click.progressbar(length=0, label=label, file=sys.stderr) as bar:
 
@@ -204,7 +218,7 @@ def _progress(label: str, quiet: bool) -> Iterator[operations.Progress]:
             bar.label = f"{label} {item}"[:60]
             bar.update(1)
 
-        yield operations.Progress(start=start, advance=advance)
+        yield Progress(start=start, advance=advance)
 
 
 def _single_database(state: CliState) -> tuple[Settings, str]:
@@ -246,14 +260,12 @@ def _compile_options(func: F) -> F:
     )(func)
 
 
-def _compiler(workers: int | None, cache_dir: str | None, no_cache: bool) -> operations.Compiler:
+def _compiler(workers: int | None, cache_dir: str | None, no_cache: bool) -> Compiler:
     cache = None if no_cache else CompileCache(Path(cache_dir) if cache_dir else default_cache_dir())
-    return operations.Compiler(workers=workers or os.cpu_count() or 1, cache=cache)
+    return Compiler(workers=workers or os.cpu_count() or 1, cache=cache)
 
 
-BuildOperation = Callable[
-    [operations.Workspace, operations.Progress, operations.Compiler], operations.BuildResult
-]
+BuildOperation = Callable[["operations.Workspace", Progress, Compiler], "operations.BuildResult"]
 
 
 def _build_fleet(
@@ -266,6 +278,8 @@ def _build_fleet(
     compiler: tuple[int | None, str | None, bool],
 ) -> None:
     """Run a writing operation (build, regenerate) over the selected databases."""
+    from odoo_assets import operations
+
     all_databases, db_filter, jobs = fleet
 
     def work(settings: Settings, dbname: str) -> operations.BuildResult:
@@ -298,6 +312,8 @@ def _fleet(
     work: Callable[[Settings, str], Any],
 ) -> list[FleetItem]:
     """Run work on each database; one failing database does not stop the others."""
+    from odoo_assets import operations
+
     settings = state.settings()
     if all_databases:
         names = operations.list_databases(settings, db_filter)
@@ -400,6 +416,8 @@ def inspect(
       odoo-assets -d prod bundle inspect web.assets_frontend --website 1 --json
       odoo-assets -d prod bundle inspect web.assets_web --why web/static/src/env.js
     """
+    from odoo_assets import operations
+
     settings, dbname = _single_database(state)
     with operations.open_workspace(settings, dbname) as ws:
         result = operations.inspect_bundle(ws, bundle_name, website_id=website_id, rtl=rtl, why=why)
@@ -460,6 +478,8 @@ def build(
       odoo-assets -d prod bundle build web.assets_web --force
       odoo-assets -d prod bundle build --all --all-websites --rtl --dry-run
     """
+    from odoo_assets import operations
+
     if websites and all_websites:
         raise click.UsageError("--website and --all-websites cannot be combined")
     if bundles and all_bundles:
@@ -496,6 +516,8 @@ def list_(state: CliState, website_id: int | None, as_json: bool) -> None:
     Each row shows id, bundle, kind, website, version, URL, size, whether the
     blob is ok, missing or corrupt, and whether the version is current.
     """
+    from odoo_assets import operations
+
     settings, dbname = _single_database(state)
     with operations.open_workspace(settings, dbname) as ws:
         rows = operations.list_bundles(ws, website_id=website_id)
@@ -531,6 +553,8 @@ def purge(
       odoo-assets -d prod bundle purge --stale --dry-run
       odoo-assets -d prod bundle purge web.assets_web --keep 2
     """
+    from odoo_assets import operations
+
     if not (stale or all_rows or keep is not None or bundles):
         raise click.UsageError("say what to purge: BUNDLE names, --stale, --all or --keep N")
     settings, dbname = _single_database(state)
@@ -583,6 +607,8 @@ def regenerate(
       odoo-assets -c /etc/odoo/odoo.conf -d prod bundle regenerate
       odoo-assets -d prod bundle regenerate --missing-only --dry-run
     """
+    from odoo_assets import operations
+
     request = operations.RegenerateRequest(
         bundles=bundles, missing_only=missing_only, websites=websites, dry_run=dry_run
     )
@@ -619,6 +645,7 @@ def check(
     Example crontab line:
       17 3 * * * odoo-assets -q -c /etc/odoo/odoo.conf -d prod bundle check
     """
+    from odoo_assets import operations
 
     def work(settings: Settings, dbname: str) -> operations.CheckResult:
         with operations.open_workspace(settings, dbname) as ws:

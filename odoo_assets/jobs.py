@@ -1,0 +1,153 @@
+"""Compile jobs: one picklable unit per distinct compilation, run from the compilation cache
+or on a pool of worker processes. No database here: building and offline compiling share it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from odoo_assets.compilation import CompiledFile, CompileOptions, SourceAsset, compile_css, compile_js
+from odoo_assets.compilation.cache import CompileCache, compilation_key
+from odoo_assets.errors import CompilationError
+from odoo_assets.versions import AssetType
+
+
+@dataclass(frozen=True)
+class CompileJob:
+    """Everything one compilation needs; picklable, so it can run in another process."""
+
+    bundle: str
+    asset_type: AssetType
+    assets: tuple[SourceAsset, ...]
+    options: CompileOptions
+    rtl: bool = False
+    debug: bool = False
+    map_url: str | None = None
+    previous_css: str | None = None  # the last good CSS, for the error fallback
+
+    def key(self) -> str:
+        extra = () if self.previous_css is None else (SourceAsset("<previous>", self.previous_css),)
+        return compilation_key(
+            self.bundle,
+            self.asset_type,
+            (*self.assets, *extra),
+            self.options,
+            rtl=self.rtl,
+            debug=self.debug,
+            map_url=self.map_url,
+        )
+
+    def run(self) -> tuple[CompiledFile, ...]:
+        if self.asset_type == "js":
+            return compile_js(self.bundle, self.assets, self.options, debug=self.debug, map_url=self.map_url)
+        return compile_css(
+            self.bundle,
+            self.assets,
+            self.options,
+            rtl=self.rtl,
+            debug=self.debug,
+            map_url=self.map_url,
+            previous_css=self.previous_css,
+        )
+
+
+def run_job(job: CompileJob) -> tuple[CompiledFile, ...] | CompilationError:
+    """Compile, returning the error instead of raising it (pool-friendly)."""
+    try:
+        return job.run()
+    except CompilationError as exc:
+        return exc
+
+
+Output = tuple[CompiledFile, ...] | CompilationError
+
+
+@dataclass
+class Compiler:
+    """Runs compile jobs: from the cache when it can, on several processes when asked.
+
+    Jobs are submitted while the run is still preparing the next variants, so reading and
+    resolving overlap with compiling.
+    """
+
+    workers: int = 1
+    cache: CompileCache | None = None
+    ran: list[str] = field(default_factory=list)  # keys of the jobs that really ran a compiler
+    last_results: dict[str, Output] = field(default_factory=dict)
+    last_jobs: dict[str, CompileJob] = field(default_factory=dict)
+
+    @property
+    def compiled(self) -> int:
+        return len(self.ran)
+
+    @contextmanager
+    def session(self) -> Iterator[CompileSession]:
+        # Forked workers only from a single-threaded process (fork copies one thread).
+        session = CompileSession(self, self.workers if threading.active_count() == 1 else 1)
+        try:
+            yield session
+        finally:
+            if session.pool is not None:
+                session.pool.shutdown(cancel_futures=True)
+
+    def run(self, jobs: dict[str, CompileJob]) -> dict[str, Output]:
+        with self.session() as session:
+            for key, job in jobs.items():
+                session.submit(key, job)
+            return session.results()
+
+
+@dataclass
+class CompileSession:
+    compiler: Compiler
+    workers: int = 1
+    pool: Executor | None = None  # started by the first job that has to be compiled
+    jobs: dict[str, CompileJob] = field(default_factory=dict)
+    done: dict[str, Output] = field(default_factory=dict)
+    futures: dict[str, Future[Output]] = field(default_factory=dict)
+
+    def submit(self, key: str, job: CompileJob) -> None:
+        if key in self.jobs:
+            return
+        self.jobs[key] = job
+        cache = self.compiler.cache
+        cached = cache.get(key) if cache else None
+        if cached is not None:
+            self.done[key] = cached
+        elif self.workers > 1:
+            if self.pool is None:
+                # Imported here: a run with nothing to compile should not pay for it.
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
+
+                context = multiprocessing.get_context("fork")
+                self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            self.futures[key] = self.pool.submit(run_job, job)
+
+    def results(self, on_result: Callable[[str, Output], None] | None = None) -> dict[str, Output]:
+        """Every job's output. `on_result` sees each one as soon as it is known: cached ones
+        first, then pool results as they complete, so the caller's work on them overlaps
+        with the compilations still running."""
+        for key in list(self.done):
+            if on_result is not None:
+                on_result(key, self.done[key])
+        pending = {future: key for key, future in self.futures.items()}
+        for future in as_completed(pending):
+            self._record(pending[future], future.result(), on_result)
+        for key, job in self.jobs.items():
+            if key not in self.done:
+                self._record(key, run_job(job), on_result)
+        self.compiler.last_results = {key: self.done[key] for key in self.jobs}
+        self.compiler.last_jobs = dict(self.jobs)
+        return self.compiler.last_results
+
+    def _record(self, key: str, output: Output, on_result: Callable[[str, Output], None] | None) -> None:
+        self.done[key] = output
+        self.compiler.ran.append(key)
+        if self.compiler.cache is not None and not isinstance(output, CompilationError):
+            self.compiler.cache.put(key, output)
+        if on_result is not None:
+            on_result(key, output)
