@@ -437,6 +437,7 @@ def test_addons_tree_is_a_private_copy_with_fixed_mtimes(addons_tree: AddonsTree
         "demo_auto",
         "demo_blog",
         "demo_never",
+        "demo_records",
         "demo_shop",
         "demo_uninstalled",
         "theme_demo",
