@@ -8,7 +8,7 @@ DEMO_DB := odoo_demo
 PG_BINDIR := $(shell pg_config --bindir 2>/dev/null)
 AS_ROOT_WITH_APT := [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null
 
-.PHONY: venv postgres demo demo-stop test lint bench clean
+.PHONY: venv postgres node-tools demo demo-stop test lint bench clean
 
 # Re-installed only when pyproject.toml changes. Debian ships venv support separately.
 $(BIN)/.installed: pyproject.toml
@@ -42,9 +42,28 @@ postgres: venv
 			echo "tests at a server with ODOO_ASSETS_TEST_PG='host=... user=...'"; exit 2; }; \
 	fi
 
+# rtlcss and lessc, at the versions package-lock.json pins, into ./node_modules, where
+# odoo-assets run from this checkout finds them. Without npm: Debian's nodejs and npm when we
+# may install them, else a note (right-to-left CSS then fails, and its tests are skipped).
+node_modules/.installed: package-lock.json
+	@if ! command -v npm >/dev/null && $(AS_ROOT_WITH_APT); then \
+		echo "installing Node.js and npm (apt-get install nodejs npm)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	fi; \
+	if command -v npm >/dev/null; then \
+		echo "npm ci --no-audit --no-fund (rtlcss and lessc into node_modules)"; \
+		npm ci --no-audit --no-fund && touch $@; \
+	else \
+		echo "no npm: rtlcss and lessc are not installed, right-to-left CSS and LESS will fail and"; \
+		echo "their tests are skipped; install Node.js and npm (Debian/Ubuntu: sudo apt-get install"; \
+		echo "nodejs npm), then run make again"; \
+	fi
+
+node-tools: node_modules/.installed
+
 # A managed cluster under .demo/pg, the fixture database recreated (with an empty filestore,
 # as a new database has), then the main commands.
-demo: postgres
+demo: postgres node_modules/.installed
 	@mkdir -p $(DEMO)
 	@port=$$($(BIN)/python -m tests.pgcluster start --dir $(CURDIR)/$(DEMO)/pg) && \
 	rm -rf $(DEMO)/data/filestore/$(DEMO_DB) && \
@@ -62,7 +81,7 @@ demo: postgres
 demo-stop:
 	@if [ -x $(BIN)/python ]; then $(BIN)/python -m tests.pgcluster stop --dir $(CURDIR)/$(DEMO)/pg; fi
 
-test: postgres
+test: postgres node_modules/.installed
 	$(BIN)/python -m pytest -q
 
 lint: venv
@@ -74,4 +93,4 @@ bench: venv
 	@if [ -f bench/run.py ]; then $(BIN)/python -m bench.run; else echo "no benchmark yet (bench/run.py)"; fi
 
 clean: demo-stop
-	rm -rf $(DEMO) $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(DEMO) $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -91,7 +91,7 @@ def _configure_logging(level: str, fmt: str) -> None:
     if fmt == "json":
         handler.setFormatter(report.JsonLogFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(report.TextLogFormatter())
     root = logging.getLogger("odoo_assets")
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
@@ -114,6 +114,18 @@ def _configure_logging(level: str, fmt: str) -> None:
 @click.option("--db-port", metavar="PORT", help="PostgreSQL port.")
 @click.option("--db-user", metavar="USER", help="PostgreSQL user.")
 @click.option("--db-password", metavar="PASSWORD", help="PostgreSQL password (prefer ~/.pgpass).")
+@click.option(
+    "--rtlcss",
+    metavar="PATH",
+    help="The rtlcss command, for right-to-left CSS (default: $ODOO_ASSETS_RTLCSS, else the"
+    " checkout's node_modules/.bin, else PATH).",
+)
+@click.option(
+    "--lessc",
+    metavar="PATH",
+    help="The lessc command, for LESS files (default: $ODOO_ASSETS_LESSC, else the checkout's"
+    " node_modules/.bin, else PATH).",
+)
 @click.option(
     "--log-level",
     type=click.Choice(LOG_LEVELS, case_sensitive=False),
@@ -141,6 +153,8 @@ def main(
     db_port: str | None,
     db_user: str | None,
     db_password: str | None,
+    rtlcss: str | None,
+    lessc: str | None,
     log_level: str | None,
     log_format: str,
     verbose: int,
@@ -172,6 +186,8 @@ def main(
             "db_port": db_port,
             "db_user": db_user,
             "db_password": db_password,
+            "rtlcss": rtlcss,
+            "lessc": lessc,
         },
         log_level=log_level,
         log_format=log_format,
@@ -577,6 +593,12 @@ def purge(
 @click.argument("bundles", nargs=-1, metavar="[BUNDLE]...")
 @click.option("--missing-only", is_flag=True, help="Only rebuild bundles whose blob is missing or corrupt.")
 @click.option("--website", "websites", type=int, multiple=True, help="Limit to this website id (repeatable).")
+@click.option(
+    "--all",
+    "all_rows",
+    is_flag=True,
+    help="12.0–15.0 (repair only): remove every bundle row, not only the broken ones.",
+)
 @_dry_run_option
 @_json_option
 @_fleet_options
@@ -587,6 +609,7 @@ def regenerate(
     bundles: tuple[str, ...],
     missing_only: bool,
     websites: tuple[int, ...],
+    all_rows: bool,
     dry_run: bool,
     as_json: bool,
     all_databases: bool,
@@ -602,15 +625,20 @@ def regenerate(
     removes them, and rebuilds the current version of the bundles (all stored
     bundles, or only the broken ones with --missing-only).
 
+    On Odoo 12.0–15.0 databases nothing is rebuilt: the broken rows (every
+    bundle row with --all) are removed and the workers signalled, and the
+    server builds them again on the next page view.
+
     \b
     Examples:
       odoo-assets -c /etc/odoo/odoo.conf -d prod bundle regenerate
       odoo-assets -d prod bundle regenerate --missing-only --dry-run
+      odoo-assets -d legacy14 bundle regenerate --all --dry-run
     """
     from odoo_assets import operations
 
     request = operations.RegenerateRequest(
-        bundles=bundles, missing_only=missing_only, websites=websites, dry_run=dry_run
+        bundles=bundles, missing_only=missing_only, websites=websites, dry_run=dry_run, all_rows=all_rows
     )
 
     _build_fleet(

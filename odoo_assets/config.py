@@ -2,6 +2,7 @@
 
 Precedence, for every field: command-line flag > environment > config file > default.
 Connection fields left unset fall through to libpq (PG* variables, ~/.pgpass, service files).
+The external commands (rtlcss, lessc) are looked up as odoo_assets.tools describes.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from odoo_assets import tools
 from odoo_assets.errors import ConfigError
 
 DEFAULT_SERVER_WIDE_MODULES = ("base", "web")
@@ -41,6 +43,9 @@ class Settings:
     db_user: str | None = None
     db_password: str | None = field(default=None, repr=False)
     server_wide_modules: tuple[str, ...] = DEFAULT_SERVER_WIDE_MODULES
+    # Absolute paths of the external commands; None: not installed (see odoo_assets.tools).
+    rtlcss: str | None = field(default_factory=lambda: tools.find_tool(tools.RTLCSS))
+    lessc: str | None = field(default_factory=lambda: tools.find_tool(tools.LESSC))
 
     def connection_kwargs(self, dbname: str) -> dict[str, str | int]:
         """Keyword arguments for psycopg.connect; unset fields are left to libpq."""
@@ -145,6 +150,8 @@ def load_settings(
     db_port: str | int | None = None,
     db_user: str | None = None,
     db_password: str | None = None,
+    rtlcss: str | None = None,
+    lessc: str | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Settings:
     """Merge flags (the keyword arguments), environment and config file into Settings."""
@@ -199,4 +206,6 @@ def load_settings(
         db_user=user,
         db_password=password,
         server_wide_modules=server_wide,
+        rtlcss=tools.find_tool(tools.RTLCSS, rtlcss, env=env),
+        lessc=tools.find_tool(tools.LESSC, lessc, env=env),
     )

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from odoo_assets import sources
 from odoo_assets.addons import AddonIndex, active_addons, sort_addons
 from odoo_assets.compilation import CompileOptions, SourceAsset
+from odoo_assets.config import Settings
 from odoo_assets.errors import ResolutionError
 from odoo_assets.globbing import Globber
 from odoo_assets.resolution import (
@@ -31,8 +32,8 @@ from odoo_assets.series import SeriesProfile, profile_for
 from odoo_assets.versions import JS_EXTENSIONS, STYLESHEET_EXTENSIONS, TEMPLATE_EXTENSIONS, AssetType
 
 if TYPE_CHECKING:
+    from odoo_assets.storage.blobstores import BlobReader
     from odoo_assets.storage.database import StoredFile, Website
-    from odoo_assets.storage.filestore import Filestore
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class Installation:
     Without a database nothing is stored: attachment-URL entries find no attachment.
     """
 
+    settings: Settings
     addons: AddonIndex
     addons_paths: tuple[Path, ...]
     facts: DatabaseFacts
@@ -116,7 +118,7 @@ class Installation:
         return self.facts.website_installed
 
     @property
-    def blob_store(self) -> Filestore | None:
+    def blob_store(self) -> BlobReader | None:
         """Where attachment blobs are read from; none without a database."""
         return None
 
@@ -201,15 +203,27 @@ class Installation:
             styles=self.profile.styles,
             bootstrap_scss_dir=web.path / "static" / "lib" / "bootstrap" / "scss" if web else None,
             rtlcss_config=base.path / "data" / "rtlcss.json" if base else None,
+            rtlcss_command=self.settings.rtlcss,
+            lessc_command=self.settings.lessc,
             css_error_fallback=self.css_error_fallback,
+            import_roots=self.import_roots(),
         )
+
+    def import_roots(self) -> tuple[str, ...]:
+        """Where the server's file lookups search: the addons paths, then Odoo's own directory
+        (the parent of the `odoo/addons` directory that holds `base`)."""
+        roots = [str(path) for path in self.addons_paths]
+        base = self.addons.get("base")
+        if base and base.path.parent.name == "addons":
+            roots.append(str(base.path.parent.parent))
+        return tuple(roots)
 
     def load_sources(self, entries: Sequence[BundleEntry], website_id: int | None) -> list[SourceAsset]:
         return sources.load_sources(
             entries,
             addons_paths=self.addons_paths,
             lookup=lambda url: self.stored_file(url, website_id),
-            filestore=self.blob_store,
+            blobs=self.blob_store,
             file_cache=self._files,
             real_dirs=self._real_dirs,
         )

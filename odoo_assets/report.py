@@ -25,6 +25,53 @@ class JsonLogFormatter(logging.Formatter):
         return json.dumps(data, default=str)
 
 
+# The structured fields the text log line shows, in this order, under these names. `event`
+# repeats the message and `bundle` is in the subject: they are left to the JSON lines.
+_TEXT_FIELDS = (
+    ("website_id", "website"),
+    ("database", "db"),
+    ("attachment_id", "id"),
+    ("version", "version"),
+    ("size", "size"),
+)
+_TEXT_HIDDEN = {"event", "bundle", "url"}
+
+
+def _text_value(value: Any) -> str:
+    text = str(value)
+    return json.dumps(text) if not text or any(c.isspace() for c in text) else text
+
+
+class TextLogFormatter(logging.Formatter):
+    """One line per event for a terminal: the level, the message, what it is about (the
+    attachment's file name, else the bundle; unless the message names it already), then the
+    structured fields of the JSON line as `name=value`, sizes for people, the URL last:
+
+        INFO stored web.assets_web.min.js db=prod id=123 version=abc1234 size=1.2 MiB url=/web/...
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields = {k: v for k, v in record.__dict__.items() if k not in _RECORD_FIELDS and v is not None}
+        message = record.getMessage()
+        parts = [record.levelname, message]
+        url = fields.get("url")
+        subject = str(url).rsplit("/", 1)[-1] if url else str(fields.get("bundle") or "")
+        if subject and subject not in message:
+            parts.append(subject)
+        for key, name in _TEXT_FIELDS:
+            if key in fields:
+                value = human_size(fields[key]) if key == "size" else _text_value(fields[key])
+                parts.append(f"{name}={value}")
+        known = {key for key, _ in _TEXT_FIELDS} | _TEXT_HIDDEN
+        parts += [f"{key}={_text_value(value)}" for key, value in fields.items() if key not in known]
+        if url:
+            parts.append(f"url={_text_value(url)}")
+        line = " ".join(parts)
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
 def human_size(size: int | None) -> str:
     if size is None:
         return "-"

@@ -17,8 +17,8 @@ from odoo_assets.resolution import ASSET_EXTENSIONS, BundleEntry
 
 if TYPE_CHECKING:
     # Types only: reading files must not load the database driver (offline compile).
+    from odoo_assets.storage.blobstores import BlobReader
     from odoo_assets.storage.database import StoredFile
-    from odoo_assets.storage.filestore import Filestore
 
 StoredFileLookup = Callable[[str], "StoredFile | None"]
 
@@ -70,9 +70,10 @@ def read_file_entry(entry: BundleEntry, roots: Sequence[str], real_dirs: dict[st
 
 
 def read_attachment_entry(
-    entry: BundleEntry, lookup: StoredFileLookup, filestore: Filestore | None
+    entry: BundleEntry, lookup: StoredFileLookup, blobs: BlobReader | None
 ) -> SourceAsset:
-    """Read an attachment-URL entry (website customisations, DB-only files)."""
+    """Read an attachment-URL entry (website customisations, DB-only files), wherever its
+    content lives (db_datas, filestore, object storage)."""
     stored = lookup(entry.url)
     if stored is None:
         raise ResolutionError(
@@ -80,14 +81,14 @@ def read_attachment_entry(
             " directory nor an attachment"
         )
     if stored.store_fname:
-        if filestore is None:
+        if blobs is None:
             raise ResolutionError(f"bundle {entry.bundle!r}: {entry.url} is in a filestore, and none is open")
         try:
-            data = filestore.read_blob(stored.store_fname)
+            data = blobs.read_blob(stored.store_fname)
         except OSError:
             raise ResolutionError(
                 f"bundle {entry.bundle!r}: blob {stored.store_fname} of attachment"
-                f" {stored.id} ({entry.url}) is missing from {filestore.root}"
+                f" {stored.id} ({entry.url}) is missing from {blobs.where(stored.store_fname)}"
             ) from None
     else:
         data = stored.db_datas or b""
@@ -104,7 +105,7 @@ def load_sources(
     *,
     addons_paths: Sequence[Path],
     lookup: StoredFileLookup,
-    filestore: Filestore | None,
+    blobs: BlobReader | None,
     file_cache: dict[str, SourceAsset] | None = None,
     real_dirs: dict[str, str] | None = None,
 ) -> list[SourceAsset]:
@@ -125,5 +126,5 @@ def load_sources(
                 cache[entry.filename] = read_file_entry(entry, roots, real_dirs)
             sources.append(cache[entry.filename])
         elif entry.kind == "attachment":
-            sources.append(read_attachment_entry(entry, lookup, filestore))
+            sources.append(read_attachment_entry(entry, lookup, blobs))
     return sources

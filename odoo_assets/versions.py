@@ -39,9 +39,10 @@ def mtime_text(last_modified: float | None) -> str:
 
 
 def checksum_descriptors(
-    entries: Sequence[BundleEntry], asset_type: AssetType, rtl: bool = False
+    entries: Sequence[BundleEntry], asset_type: AssetType, rtl: bool = False, css_suffix: str = ""
 ) -> list[str]:
-    """The strings Odoo joins and hashes: JS then XML entries, or stylesheets with direction.
+    """The strings Odoo joins and hashes: JS then XML entries, or stylesheets with direction
+    (and `css_suffix`: 19.0 adds `,` and the autoprefix flag).
 
     Externals have no place in a bundle's files and never count.
     """
@@ -54,15 +55,17 @@ def checksum_descriptors(
         raise ValueError(f"asset type must be 'js' or 'css', not {asset_type!r}")
     direction = "rtl" if rtl else "ltr"
     return [
-        f"{e.url},{mtime_text(e.last_modified)},{direction}"
+        f"{e.url},{mtime_text(e.last_modified)},{direction}{css_suffix}"
         for e in local
         if e.extension in STYLESHEET_EXTENSIONS
     ]
 
 
-def bundle_checksum(entries: Sequence[BundleEntry], asset_type: AssetType, rtl: bool = False) -> str:
+def bundle_checksum(
+    entries: Sequence[BundleEntry], asset_type: AssetType, rtl: bool = False, css_suffix: str = ""
+) -> str:
     """SHA-512 of the descriptors joined by ',', first 64 hex digits."""
-    text = ",".join(checksum_descriptors(entries, asset_type, rtl))
+    text = ",".join(checksum_descriptors(entries, asset_type, rtl, css_suffix))
     return hashlib.sha512(text.encode("utf-8")).hexdigest()[:64]
 
 
@@ -90,8 +93,13 @@ def attachment_url(
 
 
 def bundle_version_any(entries: Sequence[BundleEntry], asset_type: AssetType, rtl: bool = False) -> str:
-    """17.0+: one version per asset type (and direction for stylesheets)."""
+    """17.0/18.0: one version per asset type (and direction for stylesheets)."""
     return bundle_version(entries, asset_type, rtl)
+
+
+def bundle_version_19(entries: Sequence[BundleEntry], asset_type: AssetType, rtl: bool = False) -> str:
+    """19.0: as 17.0, each stylesheet descriptor ending with `,` and the (empty) autoprefix flag."""
+    return bundle_checksum(entries, asset_type, rtl, css_suffix=",")[:7]
 
 
 def debug_url(bundle: str, asset_type: AssetType, *, website_id: int | None = None, rtl: bool = False) -> str:

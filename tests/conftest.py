@@ -20,6 +20,7 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from odoo_assets import tools
 from odoo_assets.config import Settings
 from odoo_assets.storage import attachments as att
 from odoo_assets.storage.filestore import Filestore
@@ -31,6 +32,10 @@ if TYPE_CHECKING:
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 FIXED_MTIME = 1700000000.0
+# rtlcss as odoo-assets finds it (`make` installs it into the checkout's node_modules); the
+# right-to-left tests are skipped, saying how to install it, where it is missing.
+RTLCSS = tools.find_tool(tools.RTLCSS)
+needs_rtlcss = pytest.mark.skipif(RTLCSS is None, reason=tools.RTLCSS.missing())
 # Per-process names: several sessions may share one ODOO_ASSETS_TEST_PG server.
 TEMPLATE_FULL = f"oa_template_full_{os.getpid()}"
 TEMPLATE_BARE = f"oa_template_bare_{os.getpid()}"

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from odoo_assets.compilation import CompileOptions, SourceAsset
-from tests.conftest import AddonsTree
+from tests.conftest import RTLCSS, AddonsTree
 
 HERE = Path(__file__).resolve().parent
 COMPILE_GOLDEN = HERE / "golden"  # compilation of hand-listed fixture files
@@ -40,4 +40,5 @@ def fixture_options(tree: AddonsTree) -> CompileOptions:
     return CompileOptions(
         bootstrap_scss_dir=tree.web / "static/lib/bootstrap/scss",
         rtlcss_config=tree.paths[0] / "base/data/rtlcss.json",
+        rtlcss_command=RTLCSS,
     )

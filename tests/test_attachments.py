@@ -516,8 +516,8 @@ def test_signal_assets_changed_bumps_the_assets_sequence(bare_odoo_db: OdooTestD
     before = last_value(bare_odoo_db, "base_cache_signaling_assets")
     default = last_value(bare_odoo_db, "base_cache_signaling_default")
     with bare_odoo_db.connect() as conn:
-        assert att.signal_assets_changed(conn, *profile_for("17.0").signal_sequences) == before + 1
-        assert att.signal_assets_changed(conn, *profile_for("18.0").signal_sequences) == before + 2
+        assert att.signal_assets_changed(conn, profile_for("17.0").signals[0][1]) == before + 1
+        assert att.signal_assets_changed(conn, profile_for("18.0").signals[0][1]) == before + 2
         conn.commit()
     assert last_value(bare_odoo_db, "base_cache_signaling_assets") == before + 2
     assert last_value(bare_odoo_db, "base_cache_signaling_default") == default
@@ -526,11 +526,11 @@ def test_signal_assets_changed_bumps_the_assets_sequence(bare_odoo_db: OdooTestD
 def test_signal_16_uses_the_single_cache_sequence(bare_odoo_db: OdooTestDb) -> None:
     with bare_odoo_db.connect() as conn:
         assert (
-            att.signal_assets_changed(conn, *profile_for("16.0").signal_sequences) is None
+            att.signal_assets_changed(conn, profile_for("16.0").signals[0][1]) is None
         )  # no such sequence yet
     bare_odoo_db.execute("CREATE SEQUENCE base_cache_signaling; SELECT nextval('base_cache_signaling')")
     with bare_odoo_db.connect() as conn:
-        assert att.signal_assets_changed(conn, *profile_for("16.0").signal_sequences) == 2
+        assert att.signal_assets_changed(conn, profile_for("16.0").signals[0][1]) == 2
         conn.commit()
     assert last_value(bare_odoo_db, "base_cache_signaling") == 2
 
@@ -645,3 +645,17 @@ def test_any_version_pattern_leaves_other_urls_alone() -> None:
         UNIQUE_PATH.any_version("/web/assets/debug/web.assets_web.js")
         == "/web/assets/debug/web.assets_web.js"
     )
+
+
+def test_signal_19_adds_a_row_to_the_insert_only_table(bare_odoo_db: OdooTestDb) -> None:
+    [(kind, name)] = profile_for("19.0").signals
+    with bare_odoo_db.connect() as conn:
+        assert att.signal_assets_changed(conn, name, kind) is None  # no such table yet
+    bare_odoo_db.execute(
+        "CREATE TABLE orm_signaling_assets (id SERIAL PRIMARY KEY, date TIMESTAMP DEFAULT now());"
+        " INSERT INTO orm_signaling_assets DEFAULT VALUES"
+    )
+    with bare_odoo_db.connect() as conn:
+        assert att.signal_assets_changed(conn, name, kind) == 2
+        conn.commit()
+    assert bare_odoo_db.query("SELECT max(id) FROM orm_signaling_assets") == [(2,)]

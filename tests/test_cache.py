@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from odoo_assets import operations
-from odoo_assets.compilation import CompiledFile, SourceAsset
-from odoo_assets.compilation.cache import CompileCache
+from odoo_assets.compilation import CompiledFile, CompileOptions, SourceAsset
+from odoo_assets.compilation.cache import CompileCache, compilation_key
 from tests.conftest import OdooTestDb
 
 ALL = operations.BuildRequest(all_bundles=True, all_websites=True, rtl=False, debug=True, dry_run=True)
@@ -107,3 +107,22 @@ def test_two_processes_share_a_cache(odoo_db: OdooTestDb, tmp_path: Path) -> Non
     assert entries and not list(cache_dir.glob("*/.tmp-*"))
     assert all(cache.get(p.stem) is not None for p in entries)
     assert SourceAsset  # the records stay importable from the public module
+
+
+def test_the_key_covers_the_rtlcss_and_lessc_used() -> None:
+    def key(assets: list[SourceAsset], options: CompileOptions, *, rtl: bool) -> str:
+        return compilation_key("a.b", "css", assets, options, rtl=rtl, debug=False, map_url=None)
+
+    css = [SourceAsset("/a/static/src/x.css", "a{}")]
+    less = [*css, SourceAsset("/a/static/src/y.less", "b{}")]
+    rtlcss_a, rtlcss_b = (
+        CompileOptions(rtlcss_command="/a/rtlcss"),
+        CompileOptions(rtlcss_command="/b/rtlcss"),
+    )
+    lessc_a, lessc_b = CompileOptions(lessc_command="/a/lessc"), CompileOptions(lessc_command="/b/lessc")
+    # Another rtlcss may flip differently, another lessc compile differently...
+    assert key(css, rtlcss_a, rtl=True) != key(css, rtlcss_b, rtl=True)
+    assert key(less, lessc_a, rtl=False) != key(less, lessc_b, rtl=False)
+    # ...but a bundle that does not use one keeps its key wherever that one lives.
+    assert key(css, rtlcss_a, rtl=False) == key(css, rtlcss_b, rtl=False)
+    assert key(css, lessc_a, rtl=True) == key(css, lessc_b, rtl=True)

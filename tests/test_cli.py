@@ -524,3 +524,62 @@ def test_a_bundle_named_twice_is_built_once(odoo_db: OdooTestDb) -> None:
     ]
     urls = [url for url, _ in bundle_rows(odoo_db)]
     assert len(urls) == len(set(urls)) == 2
+
+
+def test_build_runs_the_rtlcss_given_by_option_or_environment(odoo_db: OdooTestDb, tmp_path: Path) -> None:
+    def fake_rtlcss(name: str) -> Path:
+        # Marks its output; "left" becomes the script's name so each run shows which one ran.
+        path = tmp_path / name
+        path.write_text(f"#!/bin/sh\n[ \"$1\" = -c ] && shift 2\nsed 's/left/{name}/g'\n")
+        path.chmod(0o755)
+        return path
+
+    def rtl_css(*args: str, env: dict[str, str] | None = None) -> str:
+        result = run(
+            *odoo_db.cli_args(), *args, "bundle", "build", "web.assets_web", "--rtl", "--force", env=env
+        )
+        assert result.exit_code == 0, result.output
+        [(store_fname,)] = odoo_db.query(
+            "SELECT store_fname FROM ir_attachment WHERE url LIKE '%%/web.assets_web.rtl.min.css'"
+        )
+        return (odoo_db.filestore / store_fname).read_text()
+
+    by_flag, by_env = fake_rtlcss("by_flag"), fake_rtlcss("by_env")
+    env = {"ODOO_ASSETS_RTLCSS": str(by_env)}
+    assert "by_flag" in rtl_css("--rtlcss", str(by_flag), env=env)
+    css = rtl_css(env=env)
+    assert "by_env" in css and "by_flag" not in css
+
+
+def test_verbose_text_logs_name_what_was_stored_and_removed(odoo_db: OdooTestDb) -> None:
+    assert cli(odoo_db, "bundle", "build", "web.assets_web").exit_code == 0
+    [(old_id, old_url)] = odoo_db.query(
+        "SELECT id, url FROM ir_attachment WHERE url LIKE '%%/web.assets_web.min.js'"
+    )
+    result = run(*odoo_db.cli_args(), "-v", "bundle", "build", "web.assets_web", "--force")
+    assert result.exit_code == 0, result.output
+    [(new_id, url, size)] = odoo_db.query(
+        "SELECT id, url, file_size FROM ir_attachment WHERE url LIKE '%%/web.assets_web.min.js'"
+    )
+    version = url.split("/")[-2]
+    lines = result.stderr.splitlines()
+    size_text = f"{size / 1024:.1f} KiB"
+    assert (
+        f"INFO stored web.assets_web.min.js db={odoo_db.name} id={new_id} version={version}"
+        f" size={size_text} url={url}"
+    ) in lines
+    assert (
+        f"INFO removed (older version) web.assets_web.min.js db={odoo_db.name} id={old_id}"
+        f" version={old_url.split('/')[-2]} size="
+    ) in "\n".join(lines)
+    assert len([line for line in lines if line.startswith("INFO stored ")]) == 2  # min.js, min.css
+    frontend = run(*odoo_db.cli_args(), "-v", "bundle", "build", "web.assets_frontend", "--force")
+    stored = sorted(
+        line
+        for line in frontend.stderr.splitlines()
+        if line.startswith("INFO stored web.assets_frontend.min.css")
+    )
+    assert [line.split(" db=")[0] for line in stored] == [
+        "INFO stored web.assets_frontend.min.css website=1",
+        "INFO stored web.assets_frontend.min.css website=2",
+    ]

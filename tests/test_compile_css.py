@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
+import sass
 
+from odoo_assets import tools
 from odoo_assets.compilation import CompileOptions, SourceAsset, compile_css, stylesheets
 from odoo_assets.compilation.stylesheets import (
     Stylesheet,
@@ -19,7 +20,7 @@ from odoo_assets.compilation.stylesheets import (
 )
 from odoo_assets.errors import CompilationError
 from odoo_assets.series import profile_for
-from tests.conftest import AddonsTree
+from tests.conftest import RTLCSS, AddonsTree, needs_rtlcss
 from tests.goldens import check_golden, fixture_options, read_sources
 
 OPTIONS = CompileOptions()
@@ -80,15 +81,97 @@ def test_bundle_minified_with_inline_chunk_and_hoisted_imports() -> None:
     )
 
 
-def test_scss_error_names_original_file_and_line() -> None:
+def libsass_alone(text: str) -> str:
+    """`line:column` where libsass puts the error of one file compiled on its own."""
+    with pytest.raises(sass.CompileError) as raised:
+        sass.compile(string=text, output_style="expanded", precision=8)
+    found = re.search(r"on line (\d+):(\d+) of stdin", str(raised.value))
+    assert found is not None, raised.value
+    return f"{found[1]}:{found[2]}"
+
+
+def scss_error(assets: list[SourceAsset], options: CompileOptions = OPTIONS) -> str:
+    with pytest.raises(CompilationError) as raised:
+        compile_css("a.b", assets, options)
+    return str(raised.value)
+
+
+BROKEN_LINE_5 = "// colours\n$a: 1;\n\n.x {\n  color: $no-such-variable;\n}\n"
+UNDEFINED = "SCSS error: Undefined variable: \"$no-such-variable\". (bundle 'a.b')"
+
+
+@pytest.mark.parametrize(
+    ("before", "text", "expected"),
+    [
+        # the concatenated string has other files and markers before it: lines are the file's own
+        ("$a: 1;\n$b: 2;\n", BROKEN_LINE_5, "5:10"),
+        # the preceding file has no trailing newline
+        ("$b: 2; // no newline", BROKEN_LINE_5, "5:10"),
+        ("$b: 2;", ".x { color: $no-such-variable; }\n.y { b: c; }\n", "1:13"),  # first line
+        # last line, without a trailing newline
+        ("$b: 2;\n", ".y { b: c; }\n\n.x { color: $no-such-variable; }", "3:13"),
+        # CRLF line endings, in the file and the one before it
+        ("$b: 2;\r\n", BROKEN_LINE_5.replace("\n", "\r\n"), "5:10"),
+        (None, BROKEN_LINE_5.replace("\n", "\r\n"), "5:10"),  # the bundle's first file
+    ],
+)
+def test_scss_error_position_is_the_one_libsass_gives_on_the_file_alone(
+    before: str | None, text: str, expected: str
+) -> None:
+    assert libsass_alone(text) == expected
+    assets = [SourceAsset("/a/static/src/ok.scss", before)] if before is not None else []
+    assets.append(SourceAsset("/a/static/src/broken.scss", text))
+    assets.append(SourceAsset("/a/static/src/after.scss", ".z { a: b; }\n"))
+    assert scss_error(assets) == f"/a/static/src/broken.scss:{expected}: {UNDEFINED}"
+
+
+@pytest.mark.parametrize("text", ["}\n.a { b: c; }\n", "\n  // only a comment first\n}\n"])
+def test_a_syntax_error_before_the_files_first_token(text: str) -> None:
+    # libsass places it right after the file's marker, on the marker line: the file's 1:1.
+    assert libsass_alone(text) == "1:1"
     assets = [
-        SourceAsset("/a/static/src/ok.scss", "$a: 1;\n$b: 2;\n"),
-        SourceAsset("/a/static/src/broken.scss", ".x {\n  color: $nope;\n}\n"),
+        SourceAsset("/a/static/src/ok.scss", "$b: 2;\n"),
+        SourceAsset("/a/static/src/broken.scss", text),
     ]
-    with pytest.raises(
-        CompilationError, match=r"^/a/static/src/broken.scss:2:\d+: SCSS error: Undefined variable"
-    ):
-        compile_css("a.b", assets, OPTIONS)
+    assert scss_error(assets).startswith("/a/static/src/broken.scss:1:1: SCSS error: Invalid CSS after ")
+
+
+def test_scss_error_in_a_mixin_points_at_the_mixin_then_the_include() -> None:
+    text = "$a: 1;\n@mixin m {\n  color: $no-such-variable;\n}\n.x {\n  @include m;\n}\n"
+    assert libsass_alone(text) == "3:10"
+    assets = [
+        SourceAsset("/a/static/src/ok.scss", "$b: 2;\n"),
+        SourceAsset("/a/static/src/broken.scss", text),
+    ]
+    assert scss_error(assets) == (
+        '/a/static/src/broken.scss:3:10: SCSS error: Undefined variable: "$no-such-variable".'
+        " (from /a/static/src/broken.scss:6:12) (bundle 'a.b')"
+    )
+
+
+def test_scss_error_inside_an_imported_partial(tmp_path: Path) -> None:
+    # Odoo's include directory is web's Bootstrap: a partial there is named by its web path,
+    # at its own line and column (what libsass gives on it alone), then where it was imported.
+    include = tmp_path / "web/static/lib/bootstrap/scss"
+    include.mkdir(parents=True)
+    partial = "$x: 1;\n.b { width: $missing; }\n"
+    (include / "_broken.scss").write_text(partial)
+    assert libsass_alone(partial) == "2:13"
+    assets = [
+        SourceAsset("/a/static/src/v.scss", "$c: 1;\n"),
+        SourceAsset("/a/static/src/main.scss", '.a { b: c; }\n@import "broken";\n'),
+    ]
+    assert scss_error(assets, CompileOptions(bootstrap_scss_dir=include)) == (
+        '/web/static/lib/bootstrap/scss/_broken.scss:2:13: SCSS error: Undefined variable: "$missing".'
+        " (from /a/static/src/main.scss:2:9) (bundle 'a.b')"
+    )
+    # Elsewhere, by its absolute path.
+    other = tmp_path / "includes"
+    other.mkdir()
+    (other / "_broken.scss").write_text(partial)
+    assert scss_error(assets, CompileOptions(bootstrap_scss_dir=other)).startswith(
+        f"{other / '_broken.scss'}:2:13: SCSS error: Undefined variable"
+    )
 
 
 def test_forbidden_import_is_an_error_unless_fallback() -> None:
@@ -160,33 +243,22 @@ def test_several_errors_are_counted_and_odoo_lists_them_all() -> None:
     ) in message
 
 
-def test_scss_error_inside_an_included_partial(tmp_path: Path) -> None:
-    (tmp_path / "_broken.scss").write_text("$x: 1;\n.b { width: $missing; }\n")
-    assets = [
-        SourceAsset("/a/static/src/v.scss", "$c: 1;\n"),
-        SourceAsset("/a/static/src/main.scss", '.a { b: c; }\n@import "broken";\n'),
-    ]
-    with pytest.raises(
-        CompilationError,
-        match=r"^/a/static/src/main\.scss:2:\d+: SCSS error: Undefined variable: \"\$missing\"\. "
-        r"\(in .*_broken\.scss line 2\) \(bundle 'a\.b'\)$",
-    ):
-        compile_css("a.b", assets, CompileOptions(bootstrap_scss_dir=tmp_path))
-
-
-def test_missing_less_compiler(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_less_compiler(tmp_path: Path) -> None:
     assets = [SourceAsset("/a/static/src/x.less", "@c: red; .a { color: @c; }")]
     with pytest.raises(
         CompilationError,
-        match=r"^bundle 'a\.b' has LESS files \(/a/static/src/x\.less\) but 'no-such-lessc' is not installed"
-        r" \(npm install -g less\)$",
+        match=r"^bundle 'a\.b' has LESS files \(/a/static/src/x\.less\) but lessc not found \(searched --lessc,"
+        r" \$ODOO_ASSETS_LESSC, the checkout's node_modules/\.bin and PATH\); install it with `make node-tools`"
+        r" .* or `npm install -g less`, or give its path with --lessc$",
     ):
-        compile_css("a.b", assets, CompileOptions(lessc_command="no-such-lessc"))
-    [out] = compile_css("a.b", assets, CompileOptions(lessc_command="no-such-lessc", css_error_fallback=True))
+        compile_css("a.b", assets, CompileOptions())
+    [out] = compile_css("a.b", assets, CompileOptions(css_error_fallback=True))
     assert (
-        "Could not execute command 'no-such-lessc'This error occurred while compiling the bundle 'a.b'"
-        in out.content
+        "Could not execute command 'lessc'This error occurred while compiling the bundle 'a.b'" in out.content
     )
+    gone = str(tmp_path / "no-such-lessc")
+    with pytest.raises(CompilationError, match=rf"but lessc '{re.escape(gone)}' is not an executable file$"):
+        compile_css("a.b", assets, CompileOptions(lessc_command=gone))
 
 
 def test_missing_sass_compiler(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -214,13 +286,20 @@ def test_sass_sources_are_reindented_to_four_spaces() -> None:
     assert _marked_source(four) == "/*! m */\n.a\n    color: red\n"
 
 
-def test_rtl_without_rtlcss_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PATH", "/nonexistent")
-    with pytest.raises(CompilationError, match="npm install -g rtlcss"):
-        compile_css("a.b", [SourceAsset("/a/static/src/x.css", "a{left:0}")], OPTIONS, rtl=True)
+def test_rtl_without_rtlcss_says_how_to_install() -> None:
+    css = [SourceAsset("/a/static/src/x.css", "a{left:0}")]
+    with pytest.raises(
+        CompilationError,
+        match=r"^bundle 'a\.b': right-to-left CSS needs rtlcss: rtlcss not found \(searched --rtlcss, .*"
+        r"`make node-tools` .* `npm install -g rtlcss`, or give its path with --rtlcss$",
+    ):
+        compile_css("a.b", css, OPTIONS, rtl=True)
+    # Even with the error fallback: Odoo would serve unflipped CSS, which is not what was asked.
+    with pytest.raises(CompilationError, match="right-to-left CSS needs rtlcss"):
+        compile_css("a.b", css, CompileOptions(css_error_fallback=True), rtl=True)
 
 
-@pytest.mark.skipif(shutil.which("rtlcss") is None, reason="rtlcss is not installed (npm install -g rtlcss)")
+@needs_rtlcss
 def test_rtl_flips_css(tmp_path: Path) -> None:
     config = Path(__file__).resolve().parent.parent / "fixtures/odoo/addons/base/data/rtlcss.json"
     [out] = compile_css(
@@ -229,7 +308,7 @@ def test_rtl_flips_css(tmp_path: Path) -> None:
             SourceAsset("/a/static/src/x.scss", ".a { margin-left: 1px; }"),
             SourceAsset("/a/static/src/y.css", ".b { float: left; }"),
         ],
-        CompileOptions(rtlcss_config=config),
+        CompileOptions(rtlcss_config=config, rtlcss_command=RTLCSS),
         rtl=True,
     )
     assert (
@@ -383,7 +462,7 @@ def test_golden_debug(addons_tree: AddonsTree) -> None:
     check_golden(f"{bundle}.css.map", source_map.content)
 
 
-@pytest.mark.skipif(shutil.which("rtlcss") is None, reason="rtlcss is not installed (npm install -g rtlcss)")
+@needs_rtlcss
 def test_golden_rtl(addons_tree: AddonsTree) -> None:
     bundle = "web.assets_web"
     sources = read_sources(addons_tree, GOLDEN_BUNDLES[bundle])
@@ -410,6 +489,16 @@ def test_less_goes_through_lessc_after_scss(tmp_path: Path) -> None:
         out.content
         == "\n/* /a/static/src/x.less */\n .l{less: yes;}\n\n/* /a/static/src/y.scss */\n .s{c: d;}"
     )
+
+
+LESSC = tools.find_tool(tools.LESSC)
+
+
+@pytest.mark.skipif(LESSC is None, reason=tools.LESSC.missing())
+def test_less_with_the_real_lessc() -> None:
+    assets = [SourceAsset("/a/static/src/x.less", "@c: red;\n.a { .b { color: @c; } }\n")]
+    [out] = compile_css("a.b", assets, CompileOptions(lessc_command=LESSC))
+    assert out.content == "\n/* /a/static/src/x.less */\n .a .b{color: red;}"
 
 
 def test_failing_tools_are_css_errors(tmp_path: Path) -> None:

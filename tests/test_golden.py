@@ -8,12 +8,10 @@ ODOO_ASSETS_UPDATE_GOLDEN=1 after an intended change, and read the diff.
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
-from odoo_assets import operations
-from tests.conftest import OdooTestDb
+from odoo_assets import operations, tools
+from tests.conftest import RTLCSS, OdooTestDb
 from tests.goldens import PIPELINE_GOLDEN, check_golden
 
 CASES = [
@@ -42,7 +40,7 @@ def compile_case(db: OdooTestDb, case: tuple[str, str, int | None, bool, bool]) 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[0]}-{c[1]}-w{c[2]}-rtl{c[3]}-debug{c[4]}")
 def test_golden(case: tuple[str, str, int | None, bool, bool], odoo_db: OdooTestDb) -> None:
-    if case[3] and shutil.which("rtlcss") is None:
-        pytest.skip("rtlcss is not installed (npm install -g rtlcss)")
+    if case[3] and RTLCSS is None:
+        pytest.skip(tools.RTLCSS.missing())
     for name, content in compile_case(odoo_db, case).items():
         check_golden(name, content, PIPELINE_GOLDEN)

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from odoo_assets import tools
 from odoo_assets.cli import main
-from tests.conftest import OdooTestDb
+from tests.conftest import RTLCSS, OdooTestDb
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -34,6 +35,8 @@ def test_readme_has_examples() -> None:
 @pytest.mark.parametrize("example", examples())
 def test_readme_example_runs(example: str, odoo_db: OdooTestDb) -> None:
     args = shlex.split(example)[1:]
+    if "--rtl" in args and RTLCSS is None:
+        pytest.skip(tools.RTLCSS.missing())
     for option in ("-c", "-d"):
         while option in args:
             index = args.index(option)

@@ -32,7 +32,7 @@ def layout(tmp_path: Path) -> tuple[Path, Path]:
 
 def read(addons: Path, *entries: BundleEntry) -> list[str]:
     sources = load_sources(
-        entries, addons_paths=[addons], lookup=lambda url: None, filestore=Filestore(addons.parent / "fs")
+        entries, addons_paths=[addons], lookup=lambda url: None, blobs=Filestore(addons.parent / "fs")
     )
     return [s.content or "" for s in sources]
 

@@ -82,17 +82,21 @@ class CompiledFile:
 class CompileOptions:
     """The series' script and style rules (from its profile; 17.0's by default), Bootstrap's
     SCSS directory (`<web addon>/static/lib/bootstrap/scss`), rtlcss' config
-    (`<base addon>/data/rtlcss.json`), external commands, and whether CSS errors produce Odoo's
-    error stylesheet instead of raising.
+    (`<base addon>/data/rtlcss.json`), the rtlcss and lessc executables (as
+    odoo_assets.tools.find_tool finds them, e.g. from Settings; None: not installed, and a bundle
+    that needs one fails saying how to install it), and whether CSS errors produce Odoo's error
+    stylesheet instead of raising.
     """
 
     scripts: ScriptRules = field(default_factory=ScriptRules)
     styles: StyleRules = field(default_factory=StyleRules)
     bootstrap_scss_dir: Path | None = None
     rtlcss_config: Path | None = None
-    rtlcss_command: str = "rtlcss"
-    lessc_command: str = "lessc"
+    rtlcss_command: str | None = None
+    lessc_command: str | None = None
     css_error_fallback: bool = False
+    # Where Odoo-path SCSS imports are looked up: the addons paths and Odoo's own root.
+    import_roots: tuple[str, ...] = ()
 
 
 # --- JavaScript --------------------------------------------------------------------------------
@@ -228,6 +232,8 @@ def compile_css(
         rtlcss_config=options.rtlcss_config,
         rtlcss_command=options.rtlcss_command,
         lessc_command=options.lessc_command,
+        import_roots=options.import_roots if options.styles.odoo_importer else None,
+        vendor_prefixes=options.styles.vendor_prefixes,
     )
     result = stylesheets.compile_stylesheets(bundle, sheets, rtl=rtl, options=tools, errors=errors)
     if errors:

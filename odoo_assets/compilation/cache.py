@@ -1,7 +1,8 @@
 """A compilation cache keyed by content, shared by runs, websites and databases.
 
 The key covers everything compilation depends on (the ordered inputs' urls and contents,
-series, direction, debug, the source map URL, the tool version), so a hit is always valid.
+series, direction, debug, the source map URL, the tool version, the rtlcss and lessc
+executables where they are used), so a hit is always valid.
 Entries are written atomically (temporary file + rename), carry their own checksum so a damaged
 entry is detected and dropped, and the directory is pruned to a size bound, oldest use first.
 Several processes may share one directory.
@@ -55,6 +56,9 @@ def compilation_key(
         str(options.bootstrap_scss_dir),
         str(options.rtlcss_config),
         options.css_error_fallback,
+        options.import_roots,
+        options.rtlcss_command if rtl else None,
+        options.lessc_command if any(asset.url.endswith(".less") for asset in assets) else None,
     )
     digest.update(repr(head).encode())
     for asset in assets:

@@ -283,6 +283,36 @@ _IMPORT_STEPS: tuple[Step, ...] = (
 )
 
 
+# 19.0 keeps the indentation of `import "x"` statements.
+_IMPORT_STEPS_KEEP_INDENT: tuple[Step, ...] = tuple(
+    _LineStep(_BARE_IMPORT, lambda s, m: f"{s}require({m['path']})")
+    if isinstance(step, _LineStep) and step.statement is _BARE_IMPORT
+    else step
+    for step in _IMPORT_STEPS
+)
+
+# 19.0: a whole line importing `_t` from the translation module (other names may sit beside it).
+_TRANSLATION_IMPORT = (
+    r"^\s*const\s*\{(?:\s*\w*\s*,)*\s*(?:%s)\s*(?:,\s*\w*\s*)*,?\s*\}"
+    r"""\s*=\s*require\("@web/core/l10n/translation"\);$"""
+)
+_GETTEXT_IMPORT = re.compile(_TRANSLATION_IMPORT % "_t", re.M)
+_APP_TRANSLATE_IMPORT = re.compile(_TRANSLATION_IMPORT % "appTranslateFn", re.M)
+
+
+def _bind_translations(url: str, text: str) -> str:
+    """19.0 gives each module a `_t` bound to its addon: the imported `_t` is renamed to
+    `appTranslateFn` (or to `__not_defined__` when the module imports `appTranslateFn` itself,
+    as the server does) and a local `_t` is declared right after the import."""
+    if url.endswith(".test.js"):
+        return text
+    module = _MODULE_URL.match(url)
+    assert module is not None  # url_to_module_path matched it
+    renamed = "__not_defined__" if _APP_TRANSLATE_IMPORT.search(text) else "appTranslateFn"
+    local = f'const _t = (str, ...args) => appTranslateFn(str, "{module["module"]}", ...args);'
+    return _GETTEXT_IMPORT.sub(lambda m: m[0].replace("_t", renamed) + local, text)
+
+
 def _remove_index(text: str) -> str:
     return _INDEX_REQUIRE.sub(lambda m: f"require({m['path'][: m['path'].rfind('/index')] + m['q']})", text)
 
@@ -337,7 +367,7 @@ def transpile(url: str, content: str, rules: ScriptRules = _DEFAULT_RULES) -> st
     """Rewrite an ES module into Odoo's `odoo.define(name, deps, factory)` form."""
     module_path = url_to_module_path(url)
     alias = _alias_module(module_path, content, rules)
-    for step in _IMPORT_STEPS:
+    for step in _IMPORT_STEPS_KEEP_INDENT if rules.bare_import_keeps_indent else _IMPORT_STEPS:
         content = step(content)
     dependencies: dict[str, None] = {}
     if rules.define_form == "async":
@@ -356,7 +386,10 @@ def transpile(url: str, content: str, rules: ScriptRules = _DEFAULT_RULES) -> st
             assert module is not None  # url_to_module_path matched it
             content = f'QUnit.module("{module["module"]}", function() {{{content}}});'
         head = f"odoo.define({module_path!r}, {list(dependencies)!r}, function (require) {{\n"
-    return f"{head}'use strict';\nlet __exports = {{}};\n{content}\nreturn __exports;\n}});\n{alias}"
+    module_text = f"{head}'use strict';\nlet __exports = {{}};\n{content}\nreturn __exports;\n}});\n"
+    if rules.translations_per_module:
+        module_text = _bind_translations(url, module_text)
+    return module_text + alias
 
 
 def script_content(url: str, content: str | None, error: str | None, rules: ScriptRules) -> tuple[str, bool]:
@@ -368,7 +401,11 @@ def script_content(url: str, content: str | None, error: str | None, rules: Scri
         message = error or f"Could not get content for {url}."
         if rules.errors_name_file:
             message = file_error(message, url)
-        return f"console.error({json.dumps(message)});", False
+        text = f"console.error({json.dumps(message)});"
+        # Where every static/src file is a module, the error line is one too.
+        if is_odoo_module(url, text, rules):
+            return transpile(url, text, rules), True
+        return text, False
     if is_odoo_module(url, content, rules):
         return transpile(url, content, rules), True
     return content, False

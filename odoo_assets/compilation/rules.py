@@ -26,7 +26,9 @@ class ScriptRules:
       or "dependencies" (`odoo.define(name, [deps], function (require)`);
     - templates: "loadxml" (one `loadXML` call), "registry" (one `xml_templates` registry entry,
       inheritance merged beforehand) or "per_template" (`registerTemplate` per template);
-    - errors_name_file: an unreadable file's message is written as `'<message>' in file '<url>'`.
+    - errors_name_file: an unreadable file's message is written as `'<message>' in file '<url>'`;
+    - bare_import_keeps_indent: `import "x"` becomes `require("x")` at the same indentation;
+    - translations_per_module: the imported `_t` is bound to the module's addon.
     """
 
     module_header: ModuleHeader = "strict"
@@ -34,6 +36,8 @@ class ScriptRules:
     define_form: DefineForm = "dependencies"
     templates: TemplateForm = "registry"
     errors_name_file: bool = False
+    bare_import_keeps_indent: bool = False
+    translations_per_module: bool = False
 
 
 @dataclass(frozen=True)
@@ -44,12 +48,13 @@ class StyleRules:
       it as `//*#`);
     - odoo_importer: SCSS imports resolve as Odoo resource paths first, then in Bootstrap's
       directory (otherwise Bootstrap's directory is libsass' include path);
-    - empty_rtl_is_error: rtlcss giving nothing for a non-empty input is an error.
+    - vendor_prefixes: `-webkit-`/`-moz-` prefixes are added after compilation (19.0 adds them
+      to "autoprefixed" report bundles only).
     """
 
     source_map_comment: str = "/*#"
     odoo_importer: bool = False
-    empty_rtl_is_error: bool = False
+    vendor_prefixes: bool = True
 
 
 def file_error(message: str, url: str) -> str:

@@ -11,6 +11,7 @@ turns them all into an error stylesheet.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -22,11 +23,11 @@ from pathlib import Path
 
 import sass
 
+from odoo_assets import tools
 from odoo_assets.errors import CompilationError
 
 PREPROCESSED = ("sass", "scss", "less")
 INLINE_NAME = "<inline asset>"
-RTLCSS_HINT = "install it with: npm install -g rtlcss"
 
 # Per-file rewriting (all stylesheet kinds, except the @import rule: plain CSS only).
 _RELATIVE_IMPORT = re.compile(r"""@import\s+('|")(?!'|"|/|https?://)""")
@@ -39,9 +40,10 @@ _IMPORT_RULE = re.compile(r"(@import[^;{]+;?)", re.M)
 _PREPROCESSOR_IMPORT = re.compile(r"""(@import\s?['"]([^'"]+)['"](;?))""")
 _MARKER = re.compile(r"/\*! ([a-f0-9-]+) \*/")
 _SASS_INDENT = re.compile(r"^( +|\t+)", re.M)
-# libsass: "on line 2:6 of stdin", or for an error inside an imported partial
-# "on line 60:15 of <partial>" followed by "from line 21:9 of stdin".
-_LIBSASS_PLACE = re.compile(r"(?:on|from) line (\d+)(?::(\d+))? of (.+)")
+# libsass: "on line 2:6 of stdin", then one "from line L:C of <file>" per caller; each may end
+# with ", in mixin `m`" or ", in function `f`". <file> is stdin (the bundle's string) or the
+# path of an imported partial.
+_LIBSASS_PLACE = re.compile(r"^\s*(?:on|from) line (\d+)(?::(\d+))? of (.+?)(?:, in .*)?$", re.M)
 # Vendor prefixes Odoo adds after compilation (mostly for wkhtmltopdf).
 _PREFIXES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(appearance: (\w+);)"), r"-webkit-appearance: \2; -moz-appearance: \2; \1"),
@@ -86,12 +88,26 @@ class CssError:
 
 @dataclass(frozen=True)
 class ToolOptions:
-    """The external pieces compilation uses: Bootstrap's SCSS directory and the commands."""
+    """The external pieces compilation uses and the series' style rules: Bootstrap's SCSS
+    directory, the commands (paths as odoo_assets.tools finds them; None: not installed), the
+    roots SCSS imports may name (None: Bootstrap's directory is the only include path), and
+    whether vendor prefixes are added."""
 
     bootstrap_scss_dir: Path | None = None
     rtlcss_config: Path | None = None
-    rtlcss_command: str = "rtlcss"
-    lessc_command: str = "lessc"
+    rtlcss_command: str | None = None
+    lessc_command: str | None = None
+    import_roots: tuple[str, ...] | None = None
+    vendor_prefixes: bool = True
+
+
+def _not_runnable(tool: tools.Tool, command: str | None) -> str | None:
+    """Why the command cannot be run, or None when it can."""
+    if command is None:
+        return tool.missing()
+    if shutil.which(command) is None:
+        return f"{tool.command} {command!r} is not an executable file"
+    return None
 
 
 @dataclass
@@ -154,15 +170,46 @@ def sanitize_imports(source: str, forbidden: list[tuple[str, int]]) -> str:
     return _PREPROCESSOR_IMPORT.sub(replace, source)
 
 
-def _sheet_at_line(source: str, line: int, sheets: Sequence[Stylesheet]) -> tuple[str, int]:
-    """(file name, line in that file) of a line of the concatenated, marked source."""
+def _sheet_at_line(source: str, line: int, sheets: Sequence[Stylesheet]) -> tuple[str, int, bool]:
+    """(file name, line in that file, on its marker) of a line of the concatenated source.
+
+    Each file starts on the line after its marker, so line L of the source is line
+    L - (marker line) of the nearest marker at or above it. libsass puts an error found before
+    a file's first token (a stray `}` as its first character, say) right after the file's
+    marker, on the marker line: that is line 1 (libsass says 1:1 on the file alone).
+    """
     lines = source.split("\n")
     markers = {s.marker: s for s in sheets}
     for index in range(min(line, len(lines)) - 1, -1, -1):
         found = _MARKER.match(lines[index])
         if found and found[1] in markers:
-            return markers[found[1]].name, line - index - 1
-    return "?", line
+            on_marker = index == line - 1
+            return markers[found[1]].name, 1 if on_marker else line - index - 1, on_marker
+    return "?", line, False
+
+
+def _scss_place(
+    place: tuple[str, str, str], source: str, sheets: Sequence[Stylesheet], include_dir: Path | None
+) -> str:
+    """`file:line:column` of one place libsass names, as libsass gives it on that file alone."""
+    line, column, where = int(place[0]), place[1], place[2].strip()
+    if where == "stdin":
+        name, line, on_marker = _sheet_at_line(source, line, sheets)
+        column = "1" if on_marker and column else column
+    else:
+        name = _partial_name(where, include_dir)
+    return f"{name}:{line}" + (f":{column}" if column else "")
+
+
+def _partial_name(path: str, include_dir: Path | None) -> str:
+    """An imported partial by its web path when it lies in the addon of the include directory
+    (Odoo's is `<web addon>/static/lib/bootstrap/scss`), else by its absolute path."""
+    absolute = Path(os.path.abspath(path))
+    if include_dir is not None and len(include_dir.parts) > 4 and include_dir.parts[-4] == "static":
+        addon_dir = Path(os.path.abspath(include_dir)).parents[3]
+        if absolute.is_relative_to(addon_dir):
+            return f"/{addon_dir.name}/{absolute.relative_to(addon_dir).as_posix()}"
+    return str(absolute)
 
 
 def add_vendor_prefixes(css: str) -> str:
@@ -171,19 +218,22 @@ def add_vendor_prefixes(css: str) -> str:
     return css
 
 
-def scss_error_message(message: str, source: str, sheets: Sequence[Stylesheet], bundle: str) -> str:
-    """libsass reports lines of the concatenated string: point at the original file instead."""
+def scss_error_message(
+    message: str, source: str, sheets: Sequence[Stylesheet], bundle: str, include_dir: Path | None = None
+) -> str:
+    """libsass reports places in the concatenated string: point at the original files instead.
+
+    The error's own place comes first (in an imported partial: the partial's path and line),
+    then, in parentheses, the place it was reached from (the `@import` or `@include`), if any.
+    """
     text = message.strip()
     first = (text.splitlines()[0] if text else "SCSS error").removeprefix("Error: ").strip()
     places = _LIBSASS_PLACE.findall(text)
-    ours = next((p for p in places if p[2].strip() == "stdin"), None)
-    if ours is None:
+    if not places:
         return f"bundle {bundle!r}: SCSS error: {first}"
-    name, line = _sheet_at_line(source, int(ours[0]), sheets)
-    column = f":{ours[1]}" if ours[1] else ""
-    inner = places[0]
-    where = "" if inner is ours else f" (in {inner[2].strip()} line {inner[0]})"
-    return f"{name}:{line}{column}: SCSS error: {first}{where} (bundle {bundle!r})"
+    where = _scss_place(places[0], source, sheets, include_dir)
+    via = f" (from {_scss_place(places[1], source, sheets, include_dir)})" if len(places) > 1 else ""
+    return f"{where}: SCSS error: {first}{via} (bundle {bundle!r})"
 
 
 def odoo_compile_error(message: str, bundle: str, sheets: Sequence[Stylesheet]) -> str:
@@ -193,8 +243,48 @@ def odoo_compile_error(message: str, bundle: str, sheets: Sequence[Stylesheet]) 
     return text + "".join(f"\n    - {s.url or '<inline sass>'}" for s in sheets if s.kind in PREPROCESSED)
 
 
-def compile_scss(source: str, include_dir: Path | None) -> str:
+def _existing_under(roots: Sequence[str], path: str) -> str | None:
+    """Odoo's file_path: `path` (relative, or absolute) as an existing path under one root."""
+    normalized = os.path.normpath(path)
+    if normalized.startswith("addons" + os.sep):
+        normalized = normalized[len("addons" + os.sep) :]
+    for root in roots:
+        parent = os.path.normpath(root) + os.sep
+        candidate = normalized if os.path.isabs(path) else os.path.normpath(os.path.join(parent, normalized))
+        if candidate.startswith(parent) and os.path.exists(candidate):
+            return candidate
+    return None
+
+
+def odoo_importer(roots: Sequence[str], bootstrap_dir: str) -> object:
+    """An import `a/b/c` names the directory `a/b` under an addons root (or Odoo's own root),
+    else under Bootstrap's directory; libsass then loads `c` from there."""
+
+    def importer(path: str, *_: object) -> list[tuple[str]]:
+        directory, name = os.path.split(path)
+        found = _existing_under(roots, directory)
+        if found is None:
+            found = _existing_under(roots, os.path.join(bootstrap_dir, directory))
+        if found is None:
+            raise FileNotFoundError(f"File not found: {os.path.join(bootstrap_dir, directory)}")
+        return [(os.path.join(found, name),)]
+
+    return importer
+
+
+def compile_scss(source: str, include_dir: Path | None, import_roots: tuple[str, ...] | None = None) -> str:
     paths = [str(include_dir)] if include_dir else []
+    if import_roots is not None and include_dir:
+        importers = [(0, odoo_importer(import_roots, str(include_dir)))]
+        return str(
+            sass.compile(
+                string=source,
+                include_paths=paths,
+                importers=importers,
+                output_style="expanded",
+                precision=8,
+            )
+        )
     return str(sass.compile(string=source, include_paths=paths, output_style="expanded", precision=8))
 
 
@@ -249,30 +339,36 @@ def _compile_kind(
     forbidden: list[tuple[str, int]] = []
     source = sanitize_imports(marked, forbidden)
     for ref, line in forbidden:
-        name, file_line = _sheet_at_line(marked, line, of_kind)
+        name, file_line, _ = _sheet_at_line(marked, line, of_kind)
         text = FORBIDDEN_IMPORT.format(ref=ref)
         errors.append(CssError(f"{name}:{file_line}: {text} (bundle {bundle!r})", text))
-    command = {"less": (options.lessc_command, "-", "--no-js", "--no-color"), "sass": _SASS_COMMAND}.get(kind)
-    try:
-        if command is None:
-            compiled = compile_scss(source, options.bootstrap_scss_dir)
-        elif shutil.which(command[0]) is None:
-            install = "npm install -g less" if kind == "less" else "gem install sass"
-            errors.append(
-                CssError(
-                    f"bundle {bundle!r} has {kind.upper()} files ({of_kind[0].url}) but {command[0]!r}"
-                    f" is not installed ({install})",
-                    odoo_compile_error(f"Could not execute command {command[0]!r}", bundle, all_sheets),
-                )
+    command: tuple[str, ...] | None = None  # None: libsass
+    problem = None
+    if kind == "sass":
+        command = _SASS_COMMAND
+        problem = None if shutil.which(command[0]) else "'sass' is not installed (gem install sass)"
+    elif kind == "less":
+        command = (options.lessc_command or "lessc", "-", "--no-js", "--no-color")
+        problem = _not_runnable(tools.LESSC, options.lessc_command)
+    if command is not None and problem is not None:
+        errors.append(
+            CssError(
+                f"bundle {bundle!r} has {kind.upper()} files ({of_kind[0].url}) but {problem}",
+                odoo_compile_error(f"Could not execute command {command[0]!r}", bundle, all_sheets),
             )
-            return ""
-        else:
-            compiled = _run(command, source)
+        )
+        return ""
+    try:
+        compiled = (
+            compile_scss(source, options.bootstrap_scss_dir, options.import_roots)
+            if command is None
+            else _run(command, source)
+        )
     except sass.CompileError as exc:
         message = str(exc.args[0] if exc.args else exc)
         errors.append(
             CssError(
-                scss_error_message(message, source, of_kind, bundle),
+                scss_error_message(message, source, of_kind, bundle, options.bootstrap_scss_dir),
                 odoo_compile_error(message, bundle, all_sheets),
             )
         )
@@ -285,7 +381,8 @@ def _compile_kind(
             )
         )
         return ""
-    return add_vendor_prefixes(compiled.strip())
+    compiled = compiled.strip()
+    return add_vendor_prefixes(compiled) if options.vendor_prefixes else compiled
 
 
 def run_rtlcss(source: str, bundle: str, options: ToolOptions, errors: list[CssError]) -> str:
@@ -294,11 +391,9 @@ def run_rtlcss(source: str, bundle: str, options: ToolOptions, errors: list[CssE
     Odoo leaves the CSS unflipped when rtlcss is missing; a tool asked for RTL output refuses.
     """
     command = options.rtlcss_command
-    if shutil.which(command) is None:
-        raise CompilationError(
-            f"bundle {bundle!r}: right-to-left CSS needs the rtlcss command ({command!r} not found);"
-            f" {RTLCSS_HINT}"
-        )
+    problem = _not_runnable(tools.RTLCSS, command)
+    if command is None or problem is not None:
+        raise CompilationError(f"bundle {bundle!r}: right-to-left CSS needs rtlcss: {problem}")
     args = [command, *(["-c", str(options.rtlcss_config)] if options.rtlcss_config else []), "-"]
     try:
         result = _run(args, source, report_stdout=False)

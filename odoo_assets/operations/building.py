@@ -159,7 +159,7 @@ def _previous_css(ws: Workspace, variant: Variant) -> str | None:
     row = max(rows, key=lambda r: r.id)
     try:
         if row.store_fname:
-            data = ws.filestore.read_blob(row.store_fname)
+            data = ws.blobs.read_blob(row.store_fname)
         else:
             data = att.read_db_datas(ws.db.conn, row.id) or b""
             ws.db.conn.rollback()
@@ -205,7 +205,7 @@ def run_variants(
                     session.submit(item.key, jobs[item.key])
             except OdooAssetsError as exc:
                 ws.db.conn.rollback()
-                item = _Planned(variant, _failed(variant, exc))
+                item = _Planned(variant, _failed(ws, variant, exc))
             by_index[index] = item
             progress.advance(variant.label())
         planned = [by_index[index] for index in range(len(variants))]
@@ -249,7 +249,7 @@ class _Storer:
     def _finish(self, key: str, group: list[_Planned], output: Output) -> None:
         if isinstance(output, CompilationError):
             for item in group:
-                item.outcome = _failed(item.variant, output)
+                item.outcome = _failed(self.ws, item.variant, output)
                 self.progress.advance(item.variant.label())
             return
         datas = self.written.datas(key, output)
@@ -270,7 +270,7 @@ class _Storer:
                     item.outcome.attachment_ids = ids
             except OdooAssetsError as exc:
                 for item in group:
-                    item.outcome = _failed(item.variant, exc)
+                    item.outcome = _failed(self.ws, item.variant, exc)
         for item in group:
             self.progress.advance(item.variant.label())
 
@@ -292,25 +292,31 @@ class _BlobWriter:
         return self.encoded[key]
 
     def add(self, key: str, output: Output) -> None:
-        if not self.enabled or self.ws.location == "db" or isinstance(output, CompilationError):
+        if not self.enabled or isinstance(output, CompilationError):
             return
         # On failure, storing the rows writes the blob again and reports the problem there.
+        # Only filestore blobs are written early: an object's name needs its row's id.
         with contextlib.suppress(OdooAssetsError):
             self.blobs[key] = [
                 self.ws.filestore.write_blob(
                     data, legacy_shard=self.ws.profile.legacy_shard, replace_damaged=True
                 )
-                if data
+                if data and self.ws.blobs.route(compiled.mimetype, len(data)).kind == "file"
                 else None
-                for data in self.datas(key, output)
+                for compiled, data in zip(output, self.datas(key, output), strict=True)
             ]
         for blob in self.blobs.get(key, ()):
             if blob is not None:
                 self.ws.forget_blob(blob.store_fname)
 
 
-def _failed(variant: Variant, exc: Exception) -> Outcome:
-    log.error("%s: %s", variant.label(), exc)
+def _failed(ws: Workspace, variant: Variant, exc: Exception) -> Outcome:
+    log.error(
+        "%s: %s",
+        variant.label(),
+        exc,
+        extra={"event": "fail", "database": ws.db.name, "bundle": variant.bundle},
+    )
     return Outcome(variant.bundle, variant.ext, variant.website_id, variant.rtl, "failed", error=str(exc))
 
 
@@ -325,6 +331,9 @@ def _store(
 ) -> list[list[int]]:
     """Write the blobs and the rows of variants that share their compiled files (the website
     variants of one bundle), clean older versions and signal workers: one transaction.
+
+    Each file goes where the database's storage rules send its mimetype: the filestore,
+    db_datas, or an object storage (uploaded inside the transaction, before its commit).
 
     Returns the new row ids of each variant, in order; none for a variant that another run
     stored while this one compiled. `datas` are the files' bytes, `blobs` where they were
@@ -347,21 +356,39 @@ def _store(
             conn.rollback()
             return ids
         kept: list[att.KeptVersion] = []
-        for compiled, data, blob in zip(files, datas, blobs, strict=True):
+        names = [f"{variants[0][0].bundle}.{compiled.ext}" for compiled in files]
+        destinations = [
+            ws.blobs.route(compiled.mimetype, len(data)) for compiled, data in zip(files, datas, strict=True)
+        ]
+        # Objects in an object storage are named before any table lock (see BlobStores).
+        remotes = [
+            ws.blobs.plan_remote(
+                dest.code, name=name, mimetype=compiled.mimetype, content=data, count=len(todo)
+            )
+            if dest.kind == "remote" and dest.code and data
+            else None
+            for compiled, data, name, dest in zip(files, datas, names, destinations, strict=True)
+        ]
+        ws.blobs.lock_gc_table(conn)
+        for compiled, data, blob, name, dest, remote in zip(
+            files, datas, blobs, names, destinations, remotes, strict=True
+        ):
             urls = [variant_url(ws, variants[i][0], variants[i][1], compiled.ext) for i in todo]
             rows = att.insert_bundle_attachments(
                 conn,
                 ws.filestore,
-                name=f"{variants[0][0].bundle}.{compiled.ext}",
+                name=name,
                 urls=urls,
                 content=data,
-                mimetype=compiled.mimetype,
-                location=ws.location,
+                mimetype=ws.profile.map_mimetype if compiled.ext.endswith(".map") else compiled.mimetype,
+                location="db" if dest.kind == "db" else "file",
                 company_id=company_id,
                 website_column=website_column,
                 legacy_shard=ws.profile.legacy_shard,
+                index_other_types=ws.profile.index_other_types,
                 lz4=ws.lz4,
                 blob=blob,
+                remote=remote,
             )
             if rows and rows[0].store_fname:
                 ws.forget_blob(rows[0].store_fname)
@@ -376,17 +403,18 @@ def _store(
                         "event": "write",
                         "database": ws.db.name,
                         "bundle": variant.bundle,
+                        "website_id": variant.website_id,
                         "url": row.url,
                         "attachment_id": row.id,
                         "version": unique,
                         "size": row.file_size,
                     },
                 )
-        removed = att.clean_other_versions(conn, ws.filestore, kept, website_column=website_column)
+        removed = att.clean_other_versions(conn, ws.blobs, kept, website_column=website_column)
         for old in removed:
             log_removal(ws, variants[0][0].bundle, old, "older version")
-        for sequence in ws.profile.signal_sequences:
-            att.signal_assets_changed(conn, sequence)
+        for kind, name in ws.profile.signals:
+            att.signal_assets_changed(conn, name, kind)
         conn.commit()
     except BaseException:
         conn.rollback()

@@ -70,9 +70,10 @@ def _is_current(ws: Workspace, variant: Variant, version: str) -> bool | None:
 def list_bundles(ws: Workspace, website_id: int | None = None) -> list[StoredBundle]:
     """Every bundle attachment (Odoo's own definition), with blob status and currency."""
     stored = []
-    for row in att.list_bundle_attachments(ws.db.conn):
+    for row in att.list_bundle_attachments(ws.db.conn, ws.profile.urls.like):
         parsed = ws.profile.parse_url(row.url or "")
-        if parsed is None:
+        # Series whose URLs carry the row's id: a URL naming another row is not this row's.
+        if parsed is None or parsed.attachment_id not in (None, row.id):
             continue
         if website_id is not None and parsed.website_id != website_id:
             continue
@@ -142,7 +143,8 @@ def select_for_purge(
 
 
 def purge(ws: Workspace, request: PurgeRequest) -> PurgeResult:
-    """Remove bundle rows; blobs go to the checklist, never deleted while referenced."""
+    """Remove bundle rows; blobs go to their collector (the filestore's checklist, an object
+    storage's fs_file_gc), never deleted while referenced."""
     rows = list_bundles(ws, website_id=request.website_id)
     chosen = select_for_purge(ws, rows, request)
     result = PurgeResult(database=ws.db.name, dry_run=request.dry_run, removed=chosen)
@@ -155,12 +157,13 @@ def purge(ws: Workspace, request: PurgeRequest) -> PurgeResult:
 def remove_rows(ws: Workspace, rows: Sequence[StoredBundle], reason: str) -> None:
     conn = ws.db.conn
     try:
-        deleted = att.delete_attachments(conn, ws.filestore, [r.id for r in rows])
+        ws.blobs.lock_gc_table(conn)
+        deleted = att.delete_attachments(conn, ws.blobs, [r.id for r in rows], ws.profile.urls.like)
         by_id = {r.id: r for r in rows}
         for row in deleted:
             log_removal(ws, by_id[row.id].bundle if row.id in by_id else "?", row, reason)
-        for sequence in ws.profile.signal_sequences:
-            att.signal_assets_changed(conn, sequence)
+        for kind, name in ws.profile.signals:
+            att.signal_assets_changed(conn, name, kind)
         conn.commit()
     except BaseException:
         conn.rollback()
@@ -176,6 +179,7 @@ class RegenerateRequest:
     missing_only: bool = False
     websites: tuple[int, ...] = ()
     dry_run: bool = False
+    all_rows: bool = False  # repair-only series: remove every bundle row, not only broken ones
 
 
 def regenerate(
@@ -184,15 +188,21 @@ def regenerate(
     progress: Progress | None = None,
     compiler: Compiler | None = None,
 ) -> BuildResult:
-    """Remove rows whose blob is missing or corrupt, then rebuild current versions."""
-    ensure_writable(ws)
+    """Remove rows whose blob is missing or corrupt, then rebuild current versions.
+
+    On a repair-only series nothing is rebuilt: the broken rows (every row with `all_rows`)
+    are removed and the workers signalled, so the server builds them on the next page view.
+    """
+    if ws.profile.buildable:
+        ensure_writable(ws)
     rows = [
         r
         for r in list_bundles(ws)
         if (not request.bundles or r.bundle in request.bundles)
         and (not request.websites or r.website_id in request.websites)
     ]
-    broken = [r for r in rows if r.blob != "ok"]
+    repair_only = not ws.profile.buildable
+    broken = [r for r in rows if r.blob != "ok" or (repair_only and request.all_rows)]
     result = BuildResult(database=ws.db.name, dry_run=request.dry_run)
     for row in broken:
         result.outcomes.append(
@@ -210,7 +220,9 @@ def regenerate(
             )
         )
     if broken and not request.dry_run:
-        remove_rows(ws, broken, reason="blob missing or corrupt")
+        remove_rows(ws, broken, reason="blob missing or corrupt" if not request.all_rows else "all rows")
+    if repair_only:
+        return result
     source = broken if request.missing_only else rows
     variants: list[Variant] = []
     for row in source:
@@ -298,7 +310,8 @@ def check(ws: Workspace, websites: tuple[int, ...] = ()) -> CheckResult:
             result.problems.append(Problem("duplicate", f"{url}: {len(group)} rows ({ids})", url))
     request = BuildRequest(websites=websites)
     try:
-        variants = plan_variants(ws, request)
+        # A repair-only series' current versions are not known: only stored rows are judged.
+        variants = plan_variants(ws, request) if ws.profile.buildable else []
     except OdooAssetsError as exc:
         result.problems.append(Problem("failed", str(exc)))
         variants = []
@@ -313,9 +326,10 @@ def check(ws: Workspace, websites: tuple[int, ...] = ()) -> CheckResult:
             continue
         if url not in by_url:
             result.problems.append(Problem("not-built", f"{url}: current version not built", url))
-    for store_fname in ws.filestore.unreferenced_checklist_blobs(ws.db.conn):
+    for store_fname in ws.blobs.unreferenced(ws.db.conn):
+        queue = "fs_file_gc" if ws.blobs.remote_for(store_fname) else "checklist"
         result.problems.append(
-            Problem("orphan-blob", f"{store_fname}: blob referenced by no attachment (checklist)")
+            Problem("orphan-blob", f"{store_fname}: blob referenced by no attachment ({queue})")
         )
     ws.db.conn.rollback()
     return result

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,8 +28,10 @@ from odoo_assets.resolution import IrAssetRow
 from odoo_assets.series import supported_series
 from odoo_assets.storage import attachments as att
 from odoo_assets.storage import database
+from odoo_assets.storage.blobstores import BlobStores, open_blob_stores
 from odoo_assets.storage.database import OdooDatabase, StoredFile
 from odoo_assets.storage.filestore import BlobStatus, Filestore
+from odoo_assets.storage.server_env import ServerEnvironment, load_server_environment
 
 __all__ = [
     "DatabaseFacts",
@@ -58,10 +60,10 @@ log = logging.getLogger("odoo_assets")
 class Workspace(Installation):
     """One Odoo database, its server's addons and filestore, and caches for one run."""
 
-    settings: Settings
     db: OdooDatabase
     filestore: Filestore
     location: str
+    blobs: BlobStores  # where each blob lives: filestore, db_datas, object storage
     _lz4: bool | None = None
     _blob_status: dict[tuple[str, str | None], BlobStatus] = field(default_factory=dict)
     _stored: dict[tuple[str, int | None], StoredFile | None] = field(default_factory=dict)
@@ -85,11 +87,12 @@ class Workspace(Installation):
         return self._lz4
 
     def blob_status(self, store_fname: str, checksum: str | None, *, fresh: bool = False) -> BlobStatus:
-        """Filestore.blob_status, hashing each blob once per run (the website variants of a
-        bundle share theirs) unless `fresh`; blobs this run writes are forgotten."""
+        """The status of the blob a store_fname names (filestore or object storage), hashing
+        each blob once per run (the website variants of a bundle share theirs) unless
+        `fresh`; blobs this run writes are forgotten."""
         key = (store_fname, checksum)
         if fresh or key not in self._blob_status:
-            self._blob_status[key] = self.filestore.blob_status(store_fname, checksum)
+            self._blob_status[key] = self.blobs.status(store_fname, checksum)
         return self._blob_status[key]
 
     def forget_blob(self, store_fname: str) -> None:
@@ -97,8 +100,8 @@ class Workspace(Installation):
             del self._blob_status[key]
 
     @property
-    def blob_store(self) -> Filestore:
-        return self.filestore
+    def blob_store(self) -> BlobStores:
+        return self.blobs
 
     def stored_file(self, url: str, website_id: int | None) -> StoredFile | None:
         key = (url, website_id)
@@ -140,6 +143,15 @@ def read_facts(db: OdooDatabase, settings: Settings, index: AddonIndex) -> Datab
     )
 
 
+def _server_environment(settings: Settings, index: AddonIndex) -> ServerEnvironment:
+    manifest = index.locate("server_environment_files")
+    return load_server_environment(
+        config_file=settings.config_file,
+        files_addon=manifest.parent if manifest else None,
+        environ=os.environ,
+    )
+
+
 @contextmanager
 def open_workspace(settings: Settings, dbname: str) -> Iterator[Workspace]:
     """Open the database and read everything resolution needs, once."""
@@ -147,17 +159,32 @@ def open_workspace(settings: Settings, dbname: str) -> Iterator[Workspace]:
         conn = db.conn
         paths = addons_search_path(settings.addons_paths, settings.data_dir, db.series)
         index = AddonIndex(paths)
+        filestore = Filestore(settings.filestore(dbname))
+        location = att.storage_location(conn)
+        blobs = open_blob_stores(
+            conn,
+            dbname=dbname,
+            filestore=filestore,
+            location=location,
+            server_env=lambda: _server_environment(settings, index),
+            environ=os.environ,
+            open_side_connection=lambda: database.connect(settings, dbname),
+        )
         ws = Workspace(
             settings=settings,
             db=db,
             addons=index,
             addons_paths=paths,
             facts=read_facts(db, settings, index),
-            filestore=Filestore(settings.filestore(dbname)),
-            location=att.storage_location(conn),
+            filestore=filestore,
+            location=location,
+            blobs=blobs,
         )
         conn.rollback()
-        yield ws
+        try:
+            yield ws
+        finally:
+            blobs.close()
 
 
 # --- Stored rows ------------------------------------------------------------------------------
@@ -168,15 +195,13 @@ def blob_ok(ws: Workspace, row: att.BundleAttachment, *, fresh: bool = False) ->
 
 
 def row_status(ws: Workspace, row: att.BundleAttachment, *, fresh: bool = False) -> str:
-    """ok, missing or corrupt: does the stored content still match the row's checksum?
+    """ok, missing or corrupt: does the stored content (filestore, object storage or
+    db_datas) still match the row's checksum?
 
     A blob is hashed once per run; `fresh` looks again (as under a lock, before deciding)."""
     if row.store_fname:
         return ws.blob_status(row.store_fname, row.checksum, fresh=fresh)
-    content = att.read_db_datas(ws.db.conn, row.id)
-    if content is None:
-        return "missing"
-    return "ok" if hashlib.sha1(content).hexdigest() == row.checksum else "corrupt"
+    return ws.blobs.database.status(row.id, row.checksum)
 
 
 def log_removal(ws: Workspace, bundle: str, row: att.BundleAttachment, reason: str) -> None:
@@ -188,6 +213,7 @@ def log_removal(ws: Workspace, bundle: str, row: att.BundleAttachment, reason: s
             "event": "remove",
             "database": ws.db.name,
             "bundle": bundle,
+            "website_id": parsed.website_id if parsed else None,
             "url": row.url,
             "attachment_id": row.id,
             "version": parsed.unique if parsed else None,

@@ -39,12 +39,16 @@ class SeriesProfile:
     - page_bundles: what the backend page and each website's layout load;
     - lazy_loader: a pattern whose `name` group finds, in the page bundles' scripts, the
       bundles the client loads on demand;
-    - signal_sequences: bumped after writing, so running workers drop cached links;
+    - signals: (kind, name) pairs signalled after writing, so running workers drop cached
+      links: a "sequence" to bump, or an insert-only "table" to add a row to;
     - legacy_shard: blobs already stored under a 3-character directory are reused;
     - generates_on_request: the server builds a missing bundle when its URL is requested
       (otherwise only while rendering a page, with caches that must be cleared);
     - glob_scope: "static" (globs only under `<addon>/static/`) or "addon" (anywhere in the
-      addon, extension-filtered).
+      addon, extension-filtered);
+    - map_mimetype: the type the server's content sniffing gives source maps;
+    - index_other_types: rows of non-text types get their major type as index_content
+      (19.0 leaves it empty).
     """
 
     series: str
@@ -55,10 +59,12 @@ class SeriesProfile:
     urls: UrlScheme
     page_bundles: tuple[PageBundle, ...]
     lazy_loader: re.Pattern[str] | None
-    signal_sequences: tuple[str, ...]
+    signals: tuple[tuple[Literal["sequence", "table"], str], ...]
     legacy_shard: bool
     generates_on_request: bool
     glob_scope: Literal["static", "addon"] = "static"
+    map_mimetype: str = "application/octet-stream"
+    index_other_types: bool = True
     not_buildable_hint: str = ""
 
     @property

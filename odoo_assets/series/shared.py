@@ -31,7 +31,7 @@ def repair_only(series: str, urls: UrlScheme, signal_sequences: tuple[str, ...])
         urls=urls,
         page_bundles=(),
         lazy_loader=None,
-        signal_sequences=signal_sequences,
+        signals=tuple(("sequence", name) for name in signal_sequences),
         legacy_shard=True,
         generates_on_request=False,
         glob_scope="addon",
@@ -42,13 +42,14 @@ def _no_version(entries: Sequence[BundleEntry], asset_type: AssetType, rtl: bool
     raise OdooAssetsError("this series' bundle versions are not computed by odoo-assets")
 
 
-# 12.0–14.0: `/web/content/<id>-<unique>/[<website>/]<bundle>[.<part>].<js|css>`.
+# 12.0–14.0: `/web/content/<id>-<unique>/[<website>/][rtl/]<bundle>[.<part>].<js|css>`
+# (12.0 numbers every stylesheet part, `.0.css` included).
 CONTENT_URLS = UrlScheme(
     like="/web/content/%",
     pattern=re.compile(
-        r"^/web/content/(?P<id>\d+)-(?P<unique>[0-9a-f]{7})/(?:(?P<website>[1-9]\d*)/)?"
+        r"^/web/content/(?P<id>\d+)-(?P<unique>[0-9a-f]{7})/(?:(?P<website>[1-9]\d*)/)?(?P<rtl>rtl/)?"
         r"(?P<name>[^/.][^/]*?)(?:\.(?P<part>\d+))?\.(?P<ext>js|css)$"
     ),
-    rtl_form="none",
+    rtl_form="segment",
     carries_id=True,
 )

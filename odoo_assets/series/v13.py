@@ -1,8 +1,10 @@
-"""Odoo 13.0: repair only. Bundle rows: `/web/content/<id>-<unique>/[<website>/]<bundle>[.<n>].<ext>`
-(stylesheets split into numbered parts)."""
+"""Odoo 13.0: repair only.
+
+Bundle rows: `/web/content/<id>-<unique>/[<website>/][rtl/]<bundle>[.<n>].<ext>`.
+"""
 
 from __future__ import annotations
 
 from odoo_assets.series.shared import CONTENT_URLS, repair_only
 
-PROFILE = repair_only("13.0", CONTENT_URLS, ("base_registry_signaling", "base_cache_signaling"))
+PROFILE = repair_only("13.0", CONTENT_URLS, ("base_cache_signaling",))

@@ -18,7 +18,7 @@ PROFILE = SeriesProfile(
         templates="loadxml",
     ),
     # 16.0 wrote the map comment with a typo (`//*#`), which its browsers ignore.
-    styles=StyleRules(source_map_comment="//*#", odoo_importer=False, empty_rtl_is_error=True),
+    styles=StyleRules(source_map_comment="//*#", odoo_importer=True),
     version=bundle_version_per_bundle_16,
     urls=ID_UNIQUE_16,
     page_bundles=(
@@ -32,7 +32,7 @@ PROFILE = SeriesProfile(
         PageBundle("web.assets_frontend_lazy", "js", "frontend"),
     ),
     lazy_loader=LOAD_BUNDLE_CALL,
-    signal_sequences=("base_cache_signaling",),
+    signals=(("sequence", "base_cache_signaling"),),
     legacy_shard=True,
     generates_on_request=False,
     glob_scope="addon",

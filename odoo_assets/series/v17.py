@@ -16,7 +16,7 @@ PROFILE = SeriesProfile(
         define_form="dependencies",
         templates="registry",
     ),
-    styles=StyleRules(source_map_comment="/*#", odoo_importer=False, empty_rtl_is_error=False),
+    styles=StyleRules(source_map_comment="/*#", odoo_importer=False),
     version=bundle_version_any,
     urls=UNIQUE_PATH,
     page_bundles=(
@@ -27,7 +27,7 @@ PROFILE = SeriesProfile(
         PageBundle("web.assets_frontend_lazy", "js", "frontend"),
     ),
     lazy_loader=LOAD_BUNDLE_CALL,
-    signal_sequences=("base_cache_signaling_assets",),
+    signals=(("sequence", "base_cache_signaling_assets"),),
     legacy_shard=True,
     generates_on_request=True,
 )

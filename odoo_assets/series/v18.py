@@ -18,7 +18,7 @@ PROFILE = SeriesProfile(
         templates="per_template",
         errors_name_file=True,
     ),
-    styles=StyleRules(source_map_comment="/*#", odoo_importer=True, empty_rtl_is_error=True),
+    styles=StyleRules(source_map_comment="/*#", odoo_importer=True),
     version=bundle_version_any,
     urls=UNIQUE_PATH,
     page_bundles=(
@@ -30,7 +30,8 @@ PROFILE = SeriesProfile(
         PageBundle("web.assets_frontend_lazy", "js", "frontend"),
     ),
     lazy_loader=LOAD_BUNDLE_CALL,
-    signal_sequences=("base_cache_signaling_assets",),
+    signals=(("sequence", "base_cache_signaling_assets"),),
     legacy_shard=False,
     generates_on_request=True,
+    map_mimetype="text/plain",
 )

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from psycopg import sql
 from psycopg.rows import class_row
 
+from odoo_assets.storage.blobstores import GcMarker, RemoteWrite
 from odoo_assets.storage.database import Conn, has_column
 from odoo_assets.storage.filestore import BlobWrite, Filestore, storage_location
 from odoo_assets.versions import ANY_UNIQUE
@@ -118,6 +120,16 @@ _COLUMN_TYPES = {
     "create_uid": "int4",
     "write_uid": "int4",
 }
+# Columns that differ from row to row: the id and, in an object storage, the object's name.
+_ROW_COLUMN_TYPES = {
+    "url": "varchar",
+    "id": "int4",
+    "store_fname": "varchar",
+    "fs_filename": "varchar",
+    "fs_storage_id": "int4",
+    "fs_storage_code": "varchar",
+    "fs_url": "varchar",
+}
 
 
 def insert_bundle_attachments(
@@ -132,9 +144,11 @@ def insert_bundle_attachments(
     company_id: int | None,
     website_column: bool | None = None,
     legacy_shard: bool = True,
+    index_other_types: bool = True,
     replace_damaged: bool = True,
     lz4: bool = False,
     blob: BlobWrite | None = None,
+    remote: RemoteWrite | None = None,
 ) -> list[BundleAttachment]:
     """Store content once (blob + checklist entry, or db_datas) and INSERT one bundle row per
     URL, with the values Odoo 17 gives a bundle it saves, in the caller's transaction.
@@ -154,12 +168,19 @@ def insert_bundle_attachments(
 
     `blob` is the result of writing content to the filestore earlier (while other bundles
     were still compiling): it is only checked, and written again if it went missing.
+
+    `remote` puts the content in an object storage instead (see BlobStores.plan_remote): the
+    rows get the ids drawn for them and their objects' names, then the objects are uploaded,
+    all before the caller commits. Holding the table lock from the INSERT on keeps the
+    storage's collector, which locks ir_attachment first, from removing them meanwhile.
     """
     if not urls:
         return []
     with conn.cursor() as cur:
         if lz4:
             cur.execute("SET LOCAL default_toast_compression = lz4")
+        if remote is not None and remote.gc_names:
+            cur.execute("LOCK TABLE fs_file_gc IN ROW EXCLUSIVE MODE")
         cur.execute("LOCK TABLE ir_attachment IN ROW EXCLUSIVE MODE")
     values: dict[str, Any] = {
         "name": name,
@@ -181,10 +202,17 @@ def insert_bundle_attachments(
         "create_uid": SUPERUSER_ID,
         "write_uid": SUPERUSER_ID,
     }
+    per_row: dict[str, list[Any]] = {"url": list(urls)}
     if content:
         values["file_size"] = len(content)
-        values["index_content"] = index_content(content, mimetype)
-        if location == "db":
+        if index_other_types or mimetype.startswith("text/"):
+            values["index_content"] = index_content(content, mimetype)
+        if remote is not None:
+            assert len(remote.ids) == len(urls)
+            values["checksum"] = hashlib.sha1(content).hexdigest()
+            del values["store_fname"]
+            per_row.update({"id": list(remote.ids), **remote.columns})
+        elif location == "db":
             values["checksum"] = hashlib.sha1(content).hexdigest()
             values["db_datas"] = content
         else:
@@ -194,19 +222,26 @@ def insert_bundle_attachments(
                 )
             values["checksum"] = blob.sha1
             values["store_fname"] = blob.store_fname
-    columns = ", ".join(values)
-    selected = ", ".join(f"%({key})s::{_COLUMN_TYPES[key]}" for key in values)
+    columns = ", ".join([*values, *per_row])
+    selected = ", ".join(
+        [f"%({key})s::{_COLUMN_TYPES[key]}" for key in values] + [f"u.{key}" for key in per_row]
+    )
+    arrays = ", ".join(f"%(row_{key})s::{_ROW_COLUMN_TYPES[key]}[]" for key in per_row)
     returning = _row_columns(_website_column(conn, website_column))
     with conn.cursor(row_factory=class_row(BundleAttachment)) as cur:
         cur.execute(
-            f"INSERT INTO ir_attachment ({columns}, url, create_date, write_date)"
-            f" SELECT {selected}, u.url, {_NOW}, {_NOW}"
-            " FROM unnest(%(urls)s::varchar[]) WITH ORDINALITY AS u(url, n) ORDER BY u.n"
+            f"INSERT INTO ir_attachment ({columns}, create_date, write_date)"
+            f" SELECT {selected}, {_NOW}, {_NOW}"
+            f" FROM unnest({arrays}) WITH ORDINALITY AS u({', '.join(per_row)}, n) ORDER BY u.n"
             f" RETURNING {returning}",
-            {**values, "urls": list(urls)},
+            {**values, **{f"row_{key}": value for key, value in per_row.items()}},
         )
         rows = sorted(cur.fetchall(), key=lambda row: row.id)
     assert len(rows) == len(urls)
+    if remote is not None and content:
+        # Again in this transaction: the collector may have run since they were recorded.
+        remote.mark_again(conn)
+        remote.upload()
     return rows
 
 
@@ -268,7 +303,7 @@ def read_db_datas(conn: Conn, attachment_id: int) -> bytes | None:
 
 def _unlink(
     conn: Conn,
-    filestore: Filestore,
+    garbage: GcMarker,
     where: str,
     params: Sequence[Any],
     *,
@@ -276,8 +311,9 @@ def _unlink(
     joined: str = "",
 ) -> list[BundleAttachment]:
     """Odoo's `_unlink_attachments`: find the rows, delete those no other transaction holds
-    (SKIP LOCKED), and put the blob of every row found on the checklist — the collector keeps
-    whatever is still referenced. Returns the deleted rows, by id.
+    (SKIP LOCKED), and hand the blob of every row found to its collector (the filestore's
+    checklist, or an object storage's fs_file_gc) — the collector keeps whatever is still
+    referenced. Returns the deleted rows, by id.
 
     `joined` is an extra FROM item (a JOIN clause) the condition may refer to; the condition
     then names ir_attachment's columns with the table name.
@@ -299,7 +335,7 @@ def _unlink(
         )
         deleted = sorted(cur.fetchall(), key=lambda row: row.id)
     for store_fname in sorted({row.store_fname for row in found if row.store_fname}):
-        filestore.mark_for_gc(store_fname)
+        garbage.mark_for_gc(store_fname)
     return deleted
 
 
@@ -312,7 +348,7 @@ class KeptVersion(NamedTuple):
 
 
 def clean_other_versions(
-    conn: Conn, filestore: Filestore, kept: Sequence[KeptVersion], *, website_column: bool | None = None
+    conn: Conn, garbage: GcMarker, kept: Sequence[KeptVersion], *, website_column: bool | None = None
 ) -> list[BundleAttachment]:
     """Odoo's `_clean_attachments` after saving bundles: for each kept URL, remove the public
     rows whose url is LIKE its pattern (the URL with ANY_UNIQUE) other than the URL itself.
@@ -333,32 +369,43 @@ def clean_other_versions(
         where += " AND ir_attachment.url LIKE %s"
         params.append(BUNDLE_URL_LIKE)
     joined = " JOIN unnest(%s::varchar[], %s::varchar[], %s::int4[]) AS k(pattern, url, id) ON true"
-    return _unlink(conn, filestore, where, params, website_column=website_column, joined=joined)
+    return _unlink(conn, garbage, where, params, website_column=website_column, joined=joined)
 
 
-def delete_attachments(conn: Conn, filestore: Filestore, ids: list[int]) -> list[BundleAttachment]:
-    """Remove rows by id, but only rows that are bundle rows by Odoo's definition."""
+def delete_attachments(
+    conn: Conn, garbage: GcMarker, ids: list[int], like: str = BUNDLE_URL_LIKE
+) -> list[BundleAttachment]:
+    """Remove rows by id, but only rows that are bundle rows by Odoo's definition (`like`:
+    the series' bundle URL prefix)."""
     return _unlink(
         conn,
-        filestore,
+        garbage,
         "ir_attachment.id = ANY(%s) AND public = true AND url LIKE %s AND res_model = 'ir.ui.view'"
         " AND res_id = 0 AND create_uid = %s AND res_field IS NULL",
-        (list(ids), BUNDLE_URL_LIKE, SUPERUSER_ID),
+        (list(ids), like, SUPERUSER_ID),
     )
 
 
-def signal_assets_changed(conn: Conn, sequence: str) -> int | None:
-    """Bump the sequence Odoo workers poll (the series profile names it), so they drop cached
-    paths, mtimes and links.
+def signal_assets_changed(conn: Conn, name: str, kind: str = "sequence") -> int | None:
+    """Signal running workers to drop cached paths, mtimes and links: bump the sequence
+    (up to 18.0) or add a row to the insert-only table (19.0) the series profile names.
 
-    None when the sequence does not exist: no server has loaded this database since it was
-    created or restored, so no worker holds a cache to drop.
+    None when it does not exist: no server has loaded this database since it was created or
+    restored, so no worker holds a cache to drop.
     """
+    if kind == "table":
+        query = sql.SQL("INSERT INTO {} DEFAULT VALUES RETURNING id").format(sql.Identifier(name))
+        with conn.cursor() as cur:
+            cur.execute("SELECT to_regclass(%s) IS NOT NULL", (name,))
+            row = cur.fetchone()
+            if not row or not row[0]:
+                return None
+            cur.execute(query)
+            row = cur.fetchone()
+        return None if row is None else int(row[0])
     with conn.cursor() as cur:
         # nextval() of a text argument looks the sequence up only when the CASE reaches it.
-        cur.execute(
-            "SELECT CASE WHEN to_regclass(%s) IS NOT NULL THEN nextval(%s::text) END", (sequence, sequence)
-        )
+        cur.execute("SELECT CASE WHEN to_regclass(%s) IS NOT NULL THEN nextval(%s::text) END", (name, name))
         row = cur.fetchone()
     return None if row is None or row[0] is None else int(row[0])
 

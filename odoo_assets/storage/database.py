@@ -164,7 +164,13 @@ def installed_modules(conn: Conn) -> frozenset[str]:
 
 
 def read_ir_assets(conn: Conn) -> list[dict[str, object]]:
-    """Every ir_asset row (inactive and website-specific included), in (sequence, id) order."""
+    """Every ir_asset row (inactive and website-specific included), in (sequence, id) order;
+    none before 15.0, which has no such table."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT to_regclass('ir_asset') IS NOT NULL")
+        row = cur.fetchone()
+        if not row or not row[0]:
+            return []
     website_cols = has_column(conn, "ir_asset", "website_id")
     extra = ", website_id, key" if website_cols else ", NULL AS website_id, NULL AS key"
     with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:

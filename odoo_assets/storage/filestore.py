@@ -209,6 +209,10 @@ class Filestore:
         """The blob's bytes; OSError (FileNotFoundError) when it is not there."""
         return self.path_for(store_fname).read_bytes()
 
+    def where(self, store_fname: str) -> str:
+        """Where a blob is looked for, for messages."""
+        return str(self.root)
+
     def blob_status(self, store_fname: str, checksum: str | None) -> BlobStatus:
         """ok, missing, or corrupt (the file's SHA-1 is not the row's checksum)."""
         try:
