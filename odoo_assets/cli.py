@@ -20,7 +20,7 @@ from odoo_assets import __version__, report
 from odoo_assets.compilation.cache import CompileCache, default_cache_dir
 from odoo_assets.config import Settings, load_settings
 from odoo_assets.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, NotOdooDatabase, OdooAssetsError
-from odoo_assets.installation import Progress
+from odoo_assets.installation import Progress, VariantChoice
 from odoo_assets.jobs import Compiler
 
 # The database commands import odoo_assets.operations (and so the PostgreSQL driver) when they
@@ -681,6 +681,79 @@ def check(
 
     items = _fleet(state, all_databases, db_filter, jobs, work)
     _finish_fleet(items, as_json, report.render_check, lambda r: not r.healthy, state.quiet)
+
+
+@bundle.command(name="compile")
+@click.argument("bundles", nargs=-1, metavar="[BUNDLE]...")
+@click.option("--modules", metavar="M[,M…]", help="Install these modules (and what they bring), as `-i`.")
+@click.option("--all-modules", is_flag=True, help="Install every installable addon of the addons path.")
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for the bundle files and manifest.json.",
+)
+@click.option("--series", metavar="S", help="Odoo series (default: from the tree's base addon).")
+@click.option("--all", "all_bundles", is_flag=True, help="Every bundle of the installed addons.")
+@click.option("--rtl", is_flag=True, help="Also the right-to-left CSS.")
+@click.option("--debug", is_flag=True, help="Also the ?debug=assets files and their source maps.")
+@click.option("--strict", is_flag=True, help="Warnings (paths that resolve to nothing) fail the run.")
+@_json_option
+@_compile_options
+@click.pass_obj
+def compile_(
+    state: CliState,
+    bundles: tuple[str, ...],
+    modules: str | None,
+    all_modules: bool,
+    output: Path,
+    series: str | None,
+    all_bundles: bool,
+    rtl: bool,
+    debug: bool,
+    strict: bool,
+    as_json: bool,
+    workers: int | None,
+    cache_dir: str | None,
+    no_cache: bool,
+) -> None:
+    """Compile bundles from the addons tree alone, with no database: for CI.
+
+    The installed modules are what `odoo-bin -i M…` gives a new database
+    (dependencies, server-wide and auto-install modules); ir.asset records come
+    from their data files. Without BUNDLE names, compiles what pages load.
+    Writes DIR/<bundle>.min.js, DIR/<bundle>.min.css (and .rtl.min.css, debug
+    .js/.css with .map) — the bytes Odoo serves — and DIR/manifest.json with
+    every input's size. Exits 1 when a bundle fails (or, with --strict, on a
+    warning), one line per failure.
+
+    \b
+    Examples:
+      odoo-assets --addons-path odoo/odoo/addons,odoo/addons,. bundle compile --modules my_addon -o assets
+      odoo-assets bundle compile web.assets_web --all-modules --rtl -o assets --json
+    """
+    from odoo_assets.offline.compile import CompileRequest, compile_bundles
+
+    if bool(modules) == all_modules:
+        raise click.UsageError("say what to install: --modules M[,M…] or --all-modules")
+    if bundles and all_bundles:
+        raise click.UsageError("give bundle names or --all, not both")
+    settings = state.settings()
+    names = tuple(m.strip() for m in (modules or "").split(",") if m.strip())
+    request = CompileRequest(
+        output=output,
+        modules=None if all_modules else names,
+        choice=VariantChoice(bundles=bundles, all_bundles=all_bundles, rtl=rtl, debug=debug),
+        series=series,
+        strict=strict,
+    )
+    start = time.perf_counter()
+    with _progress("compiling", as_json or state.quiet) as progress:
+        result = compile_bundles(settings, request, _compiler(workers, cache_dir, no_cache), progress)
+    result.elapsed_s = time.perf_counter() - start
+    _emit(result.to_dict(), as_json, report.render_compile)
+    sys.exit(EXIT_OK if result.ok else EXIT_FAILURE)
 
 
 def run(argv: Sequence[str] | None = None) -> int:

@@ -23,6 +23,7 @@ from odoo_assets.resolution import (
     AttachmentAsset,
     BundleEntry,
     IrAssetRow,
+    Origin,
     ResolutionContext,
     ResolvedBundle,
     known_bundles,
@@ -58,6 +59,8 @@ class DatabaseFacts:
     websites: tuple[Website, ...] = ()
     themes: frozenset[str] = frozenset()
     website_installed: bool = False
+    # Where rows came from when not from a database: `<data file>:<xmlid>` by row id.
+    row_origins: Mapping[int, str] = field(default_factory=dict)
 
 
 def group_by_bundle(rows: Iterable[IrAssetRow]) -> dict[str, tuple[IrAssetRow, ...]]:
@@ -125,6 +128,14 @@ class Installation:
     def stored_file(self, url: str, website_id: int | None) -> StoredFile | None:
         """The attachment serving an attachment-URL entry; none without a database."""
         return None
+
+    def origin_text(self, origin: Origin) -> str:
+        """Where an entry came from: `<addon>/__manifest__.py`, a data file record, a row."""
+        if origin.source == "manifest":
+            addon = self.addons.get(origin.addon or "")
+            return f"{origin.addon}/{addon.manifest_file.name if addon else '__manifest__.py'}"
+        found = self.facts.row_origins.get(origin.asset_id or 0)
+        return found or f"ir.asset #{origin.asset_id}"
 
     def website(self, website_id: int) -> Website:
         for website in self.websites:

@@ -4,14 +4,23 @@ or on a pool of worker processes. No database here: building and offline compili
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from odoo_assets.compilation import CompiledFile, CompileOptions, SourceAsset, compile_css, compile_js
 from odoo_assets.compilation.cache import CompileCache, compilation_key
-from odoo_assets.errors import CompilationError
+from odoo_assets.errors import CompilationError, OdooAssetsError
+from odoo_assets.installation import (
+    Installation,
+    Progress,
+    Variant,
+    entries_of_type,
+    map_url,
+    variant_url,
+)
+from odoo_assets.resolution import NO_MATCH, BundleEntry, ResolvedBundle
 from odoo_assets.versions import AssetType
 
 
@@ -151,3 +160,95 @@ class CompileSession:
             self.compiler.cache.put(key, output)
         if on_result is not None:
             on_result(key, output)
+
+
+# --- Compiling variants in memory --------------------------------------------------------------
+
+
+@dataclass
+class CompiledVariant:
+    """One variant compiled without storing it: its inputs, version, URL and files.
+
+    `warnings` are the paths and globs of its bundle that resolved to nothing, each with the
+    manifest line or ir.asset row that named it.
+    """
+
+    variant: Variant
+    entries: tuple[BundleEntry, ...] = ()
+    sources: tuple[SourceAsset, ...] = ()
+    version: str | None = None
+    url: str | None = None
+    files: tuple[CompiledFile, ...] = ()
+    error: str | None = None
+    warnings: tuple[str, ...] = ()
+    key: str | None = None
+
+    @property
+    def status(self) -> str:
+        """compiled, empty (no file of that type) or failed."""
+        if self.error is not None:
+            return "failed"
+        return "compiled" if self.files else "empty"
+
+
+def unresolved_paths(inst: Installation, resolved: ResolvedBundle) -> tuple[str, ...]:
+    """What Odoo logs as a warning: a path or glob of the bundle that resolved to nothing."""
+    found = []
+    for event in resolved.trace:
+        if event.action == NO_MATCH:
+            where = inst.origin_text(event.origin)
+            found.append(f"{where}: {event.url!r} resolved to nothing (bundle {event.bundle!r})")
+    return tuple(dict.fromkeys(found))
+
+
+def compile_variants(
+    inst: Installation,
+    variants: Sequence[Variant],
+    compiler: Compiler,
+    progress: Progress | None = None,
+) -> list[CompiledVariant]:
+    """Resolve, version and compile every variant (stylesheets first: libsass takes longest),
+    each distinct input once; a failing variant does not stop the others."""
+    progress = progress or Progress()
+    progress.start(len(variants))
+    items = [CompiledVariant(variant) for variant in dict.fromkeys(variants)]
+    with compiler.session() as session:
+        for item in sorted(items, key=lambda i: i.variant.asset_type != "css"):
+            try:
+                job = _job(inst, item)
+                if job is not None:
+                    item.key = job.key()
+                    session.submit(item.key, job)
+            except OdooAssetsError as exc:
+                item.error = str(exc)
+        results = session.results()
+    for item in items:
+        if item.key is not None:
+            output = results[item.key]
+            if isinstance(output, CompilationError):
+                item.error = str(output)
+            else:
+                item.files = output
+        progress.advance(item.variant.label())
+    return items
+
+
+def _job(inst: Installation, item: CompiledVariant) -> CompileJob | None:
+    variant = item.variant
+    resolved = inst.resolve(variant.bundle, variant.website_id)
+    item.warnings = unresolved_paths(inst, resolved)
+    item.entries = tuple(entries_of_type(resolved, variant.asset_type))
+    if not item.entries:
+        return None
+    unique = inst.profile.version(resolved.entries, variant.asset_type, variant.rtl)
+    item.version, item.url = unique, variant_url(inst, variant, unique)
+    item.sources = tuple(inst.load_sources(item.entries, variant.website_id))
+    return CompileJob(
+        variant.bundle,
+        variant.asset_type,
+        item.sources,
+        inst.compile_options(),
+        rtl=variant.rtl,
+        debug=variant.debug,
+        map_url=map_url(inst, variant, unique),
+    )
