@@ -351,3 +351,34 @@ def test_usage_and_input_errors(
     result = compile_cli(run_cli, addons_tree, tmp_path / "out", *args)
     assert result.exit_code == code
     assert message in result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "line"),
+    [
+        (
+            "broken.js",
+            '/** @odoo-module **/\n\nimport { x } from "./shop_dashboard";\nimport { y } from "../../../../outside";\n',
+            "/demo_shop/static/src/backend/broken.js:4: require('../../../../outside') points to /outside,"
+            " outside static/src, static/lib and static/tests",
+        ),
+        (
+            "broken.xml",
+            '<?xml version="1.0" encoding="UTF-8"?>\n<templates>\n\n    <t t-name="demo_shop.Fine"><div/></t>\n\n'
+            '    <t t-inherit="web.Nope" t-inherit-mode="extension">\n'
+            '        <xpath expr="//div" position="inside"><span/></xpath>\n    </t>\n</templates>\n',
+            "/demo_shop/static/src/backend/broken.xml:6: template demo_shop.None inherits web.Nope,"
+            " which is not defined earlier in the bundle",
+        ),
+    ],
+)
+def test_script_and_template_failures_name_the_line(
+    run_cli: CliRunnerFn, addons_tree: AddonsTree, tmp_path: Path, name: str, text: str, line: str
+) -> None:
+    write(addons_tree, f"demo_shop/static/src/backend/{name}", text)
+    result = compile_cli(
+        run_cli, addons_tree, tmp_path / "out", "web.assets_backend", "--modules", "demo_shop"
+    )
+    assert result.exit_code == 1
+    errors = [row for row in result.output.splitlines() if row.startswith("error: ")]
+    assert errors == [f"error: web.assets_backend.min.js: bundle 'web.assets_backend': {line}"]
