@@ -19,7 +19,15 @@ import click
 from odoo_assets import __version__, report
 from odoo_assets.compilation.cache import CompileCache, default_cache_dir
 from odoo_assets.config import Settings, load_settings
-from odoo_assets.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, NotOdooDatabase, OdooAssetsError
+from odoo_assets.errors import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_USAGE,
+    ConfigError,
+    NotOdooDatabase,
+    OdooAssetsError,
+    StorageError,
+)
 from odoo_assets.installation import Progress, VariantChoice
 from odoo_assets.jobs import Compiler
 
@@ -27,6 +35,7 @@ from odoo_assets.jobs import Compiler
 # run: `bundle compile` must work where the driver cannot even be loaded.
 if TYPE_CHECKING:
     from odoo_assets import operations
+    from odoo_assets.sizes import SizeManifest
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -754,6 +763,86 @@ def compile_(
     result.elapsed_s = time.perf_counter() - start
     _emit(result.to_dict(), as_json, report.render_compile)
     sys.exit(EXIT_OK if result.ok else EXIT_FAILURE)
+
+
+@bundle.command(name="report")
+@click.argument("bundles", nargs=-1, metavar="[BUNDLE]...")
+@click.option(
+    "--manifest",
+    "manifest_path",
+    type=click.Path(exists=True, path_type=Path),
+    help="manifest.json written by `bundle compile` (or its directory): no database needed.",
+)
+@click.option("--all", "all_bundles", is_flag=True, help="Every bundle of the installed addons (database).")
+@click.option("--website", "website_id", type=int, help="As this website sees the bundles (database).")
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The HTML file to write.",
+)
+@_compile_options
+@click.pass_obj
+def report_(
+    state: CliState,
+    bundles: tuple[str, ...],
+    manifest_path: Path | None,
+    all_bundles: bool,
+    website_id: int | None,
+    output: Path,
+    workers: int | None,
+    cache_dir: str | None,
+    no_cache: bool,
+) -> None:
+    """Write an HTML page of bundle sizes: per bundle, by addon and by file.
+
+    From a database (-d, compiling in memory what pages load, or BUNDLE names,
+    nothing stored), or from the manifest.json of `bundle compile`. The page is
+    one self-contained file: it opens anywhere, offline.
+
+    \b
+    Examples:
+      odoo-assets -d prod bundle report -o sizes.html
+      odoo-assets bundle report --manifest assets/manifest.json -o sizes.html
+    """
+    from odoo_assets import htmlreport
+
+    if manifest_path is not None:
+        if state.options["databases"]:
+            raise click.UsageError("give a database (-d) or --manifest, not both")
+        if all_bundles or website_id is not None:
+            raise click.UsageError("--all and --website choose what to compile from a database")
+        manifest = _read_manifest(manifest_path)
+        if bundles:
+            manifest.bundles = [item for item in manifest.bundles if item.bundle in bundles]
+    else:
+        from odoo_assets import operations
+
+        settings, dbname = _single_database(state)
+        choice = VariantChoice(bundles=bundles, all_bundles=all_bundles)
+        with operations.open_workspace(settings, dbname) as ws:
+            manifest = operations.size_report(
+                ws, choice, website_id=website_id, compiler=_compiler(workers, cache_dir, no_cache)
+            )
+    try:
+        output.write_text(htmlreport.render_html(manifest), encoding="utf-8")
+    except OSError as exc:
+        raise StorageError(f"cannot write {output}: {exc.strerror or exc}") from None
+    failed = f", {len(manifest.failures)} failed" if manifest.failures else ""
+    click.echo(f"{output}: {len(manifest.bundles)} files, {report.human_size(manifest.total)}{failed}")
+    sys.exit(EXIT_FAILURE if manifest.failures else EXIT_OK)
+
+
+def _read_manifest(path: Path) -> SizeManifest:
+    from odoo_assets.sizes import SizeManifest
+
+    if path.is_dir():
+        path = path / "manifest.json"
+    try:
+        return SizeManifest.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise ConfigError(f"cannot read {path} as a bundle compile manifest: {exc}") from None
 
 
 def run(argv: Sequence[str] | None = None) -> int:

@@ -38,6 +38,7 @@ from odoo_assets.operations.maintenance import (
     remove_rows,
     select_for_purge,
 )
+from odoo_assets.operations.reporting import size_report
 from odoo_assets.operations.workspace import (
     Progress,
     Variant,
@@ -86,5 +87,6 @@ __all__ = [
     "run_job",
     "run_variants",
     "select_for_purge",
+    "size_report",
     "variant_url",
 ]
