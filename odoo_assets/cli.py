@@ -1,4 +1,9 @@
-"""The `odoo-assets` command line: a thin layer over odoo_assets.operations."""
+"""The `odoo-assets` command line: a thin layer over odoo_assets.operations.
+
+Start-up is part of every run, so each command imports what it needs when it runs: `--help`
+loads click and nothing of the pipeline, a build that finds everything stored loads the
+database driver and the resolution stages, and the compilers only come with a compilation.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,6 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +21,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from odoo_assets import __version__, report
-from odoo_assets.compilation.cache import CompileCache, default_cache_dir
-from odoo_assets.config import Settings, load_settings
 from odoo_assets.errors import (
     EXIT_FAILURE,
     EXIT_OK,
@@ -28,14 +30,15 @@ from odoo_assets.errors import (
     OdooAssetsError,
     StorageError,
 )
-from odoo_assets.installation import Progress, VariantChoice
-from odoo_assets.jobs import Compiler
 
-# The database commands import odoo_assets.operations (and so the PostgreSQL driver) when they
-# run: `bundle compile` must work where the driver cannot even be loaded.
 if TYPE_CHECKING:
     from odoo_assets import operations
+    from odoo_assets.config import Settings
+    from odoo_assets.installation import Progress
+    from odoo_assets.jobs import Compiler
     from odoo_assets.sizes import SizeManifest
+
+    BuildOperation = Callable[[operations.Workspace, Progress, Compiler], operations.BuildResult]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -66,7 +69,19 @@ class CliState:
     quiet: bool = False
 
     def settings(self) -> Settings:
+        from odoo_assets.config import load_settings
+
         return load_settings(**self.options)
+
+
+def _database_error(exc: Exception) -> str | None:
+    """The first line of a database driver error; None for any other exception. The driver
+    is only loaded by commands that connect: an exception cannot be its error otherwise."""
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is None or not isinstance(exc, psycopg.Error):
+        return None
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 class OdooAssetsGroup(click.Group):
@@ -79,20 +94,14 @@ class OdooAssetsGroup(click.Group):
             click.echo(f"odoo-assets: error: {exc}", err=True)
             ctx.exit(exc.exit_code)
         except Exception as exc:
-            if not _is_database_error(exc):
+            first = _database_error(exc)
+            if first is None:
                 raise
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             click.echo(f"odoo-assets: error: database error: {first}", err=True)
             ctx.exit(EXIT_FAILURE)
         except KeyboardInterrupt:
             click.echo("odoo-assets: interrupted", err=True)
             ctx.exit(130)
-
-
-def _is_database_error(exc: Exception) -> bool:
-    # A driver error can only come from a command that loaded the driver.
-    driver = sys.modules.get("psycopg")
-    return driver is not None and isinstance(exc, driver.Error)
 
 
 def _configure_logging(level: str, fmt: str) -> None:
@@ -231,6 +240,8 @@ def _emit(data: Any, as_json: bool, render: Callable[[Any], str]) -> None:
 @contextmanager
 def _progress(label: str, quiet: bool) -> Iterator[Progress]:
     """A progress bar on a terminal; silence in cron and pipes."""
+    from odoo_assets.installation import Progress
+
     if quiet or not sys.stderr.isatty():
         yield Progress()
         return
@@ -286,11 +297,11 @@ def _compile_options(func: F) -> F:
 
 
 def _compiler(workers: int | None, cache_dir: str | None, no_cache: bool) -> Compiler:
+    from odoo_assets.compilation.cache import CompileCache, default_cache_dir
+    from odoo_assets.jobs import Compiler
+
     cache = None if no_cache else CompileCache(Path(cache_dir) if cache_dir else default_cache_dir())
     return Compiler(workers=workers or os.cpu_count() or 1, cache=cache)
-
-
-BuildOperation = Callable[["operations.Workspace", Progress, Compiler], "operations.BuildResult"]
 
 
 def _build_fleet(
@@ -337,10 +348,10 @@ def _fleet(
     work: Callable[[Settings, str], Any],
 ) -> list[FleetItem]:
     """Run work on each database; one failing database does not stop the others."""
-    from odoo_assets import operations
-
     settings = state.settings()
     if all_databases:
+        from odoo_assets import operations
+
         names = operations.list_databases(settings, db_filter)
     elif settings.databases:
         names = list(settings.databases)
@@ -358,6 +369,8 @@ def _fleet(
             return FleetItem(name, error=exc)
 
     if jobs > 1 and len(names) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             return list(pool.map(one, names))
     return [one(name) for name in names]
@@ -742,6 +755,7 @@ def compile_(
       odoo-assets --addons-path odoo/odoo/addons,odoo/addons,. bundle compile --modules my_addon -o assets
       odoo-assets bundle compile web.assets_web --all-modules --rtl -o assets --json
     """
+    from odoo_assets.installation import VariantChoice
     from odoo_assets.offline.compile import CompileRequest, compile_bundles
 
     if bool(modules) == all_modules:
@@ -818,6 +832,7 @@ def report_(
             manifest.bundles = [item for item in manifest.bundles if item.bundle in bundles]
     else:
         from odoo_assets import operations
+        from odoo_assets.installation import VariantChoice
 
         settings, dbname = _single_database(state)
         choice = VariantChoice(bundles=bundles, all_bundles=all_bundles)

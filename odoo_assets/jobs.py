@@ -3,7 +3,9 @@ or on a pool of worker processes. No database here: building and offline compili
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, as_completed
 from contextlib import contextmanager
@@ -133,7 +135,12 @@ class CompileSession:
                 from concurrent.futures import ProcessPoolExecutor
 
                 context = multiprocessing.get_context("fork")
-                self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+                self.pool = ProcessPoolExecutor(
+                    max_workers=self.workers,
+                    mp_context=context,
+                    initializer=_exit_with_parent,
+                    initargs=(os.getpid(),),
+                )
             self.futures[key] = self.pool.submit(run_job, job)
 
     def results(self, on_result: Callable[[str, Output], None] | None = None) -> dict[str, Output]:
@@ -160,6 +167,21 @@ class CompileSession:
             self.compiler.cache.put(key, output)
         if on_result is not None:
             on_result(key, output)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Start of a compile worker: end it when the build process is gone (killed, say).
+
+    A forked worker holds a copy of the build's database socket; outliving the build, it would
+    keep that session open, and with it the advisory locks the build held, blocking every
+    later build of those bundles."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.1)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="odoo-assets-parent-watch", daemon=True).start()
 
 
 # --- Compiling variants in memory --------------------------------------------------------------

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from odoo_assets.compilation import CompiledFile, SourceAsset
-from odoo_assets.installation import Installation, variant_url
+from odoo_assets.installation import Installation, Variant, variant_url
 from odoo_assets.jobs import CompiledVariant
 from odoo_assets.resolution import BundleEntry, Origin
 from odoo_assets.versions import TEMPLATE_EXTENSIONS
@@ -219,13 +219,17 @@ def input_sizes(
 # --- Manifest entries of compiled variants ------------------------------------------------------
 
 
-def file_name(url: str, compiled: CompiledFile) -> str:
-    """The served file name: the last part of the URL (`<bundle>[.rtl].<ext>`)."""
-    stem = url.rsplit("/", 1)[-1]
-    for ext in ("min.js", "min.css", "js", "css"):
-        if stem.endswith(f".{ext}"):
-            return stem[: -len(ext)] + compiled.ext
-    return stem
+def file_name(variant: Variant, compiled: CompiledFile) -> str:
+    """`<bundle>[.rtl].<ext>`: the name the file is served under (in 17.0+ URLs)."""
+    rtl = ".rtl" if variant.rtl and variant.asset_type == "css" else ""
+    return f"{variant.bundle}{rtl}.{compiled.ext}"
+
+
+def served_url(inst: Installation, variant: Variant, unique: str, ext: str) -> str:
+    """The URL Odoo gives the file; where URLs carry the attachment's id (16.0), which only
+    exists once stored, `<id>` stands for it."""
+    url = variant_url(inst, variant, unique, ext)
+    return url.replace("/%-", "/<id>-", 1) if inst.profile.urls.carries_id else url
 
 
 def size_entry(inst: Installation, item: CompiledVariant) -> BundleSize:
@@ -236,17 +240,17 @@ def size_entry(inst: Installation, item: CompiledVariant) -> BundleSize:
     source_map = None
     if len(item.files) > 1:
         map_file = item.files[1]
-        map_url = variant_url(inst, item.variant, item.version, map_file.ext)
-        source_map = FileSize(file_name(map_url, map_file), map_url, len(map_file.content.encode("utf-8")))
+        map_url = served_url(inst, item.variant, item.version, map_file.ext)
+        source_map = FileSize(file_name(item.variant, map_file), map_url, _utf8_len(map_file.content))
     return BundleSize(
         bundle=item.variant.bundle,
         type=item.variant.asset_type,
         rtl=item.variant.rtl,
         debug=item.variant.debug,
         version=item.version,
-        file=file_name(item.url, main),
-        url=item.url,
-        size=len(main.content.encode("utf-8")),
+        file=file_name(item.variant, main),
+        url=served_url(inst, item.variant, item.version, main.ext),
+        size=_utf8_len(main.content),
         inputs=inputs,
         templates=templates,
         other=other,

@@ -338,11 +338,16 @@ def test_strict_turns_warnings_into_failures(
         ([], 2, "say what to install: --modules M[,M…] or --all-modules"),
         (["--modules", "web", "--all-modules"], 2, "say what to install"),
         (
-            ["--modules", "web", "--series", "16.0"],
+            ["--modules", "web", "--series", "15.0"],
             2,
-            "odoo-assets: error: Odoo 16.0: writing 16.0 bundles (ids in their URLs) is not implemented yet",
+            "odoo-assets: error: Odoo 15.0: odoo-assets compiles the bundles of 16.0, 17.0, 18.0, 19.0 only",
         ),
         (["--modules", "web", "web.nope"], 1, "odoo-assets: error: unknown bundle 'web.nope'"),
+        (
+            ["--modules", "web", "--series", "11.0"],
+            2,
+            "odoo-assets: error: Odoo 11.0 is not a supported series",
+        ),
     ],
 )
 def test_usage_and_input_errors(

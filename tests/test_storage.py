@@ -219,3 +219,46 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # an exited orphan may wait to be reaped
+
+
+def test_compile_workers_end_with_a_killed_build(odoo_db: OdooTestDb) -> None:
+    # A forked compile worker holds the build's database socket: outliving a killed build, it
+    # would keep its session, and the advisory locks the build held, open for good.
+    slow = odoo_db.addons.web / "static/src/scss/webclient.scss"
+    slow.write_text(slow.read_text() + "@for $i from 1 through 40000 { .w#{$i} { width: $i * 1px; } }\n")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "odoo_assets", *odoo_db.cli_args(), "bundle", "build", "--workers", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while len(workers := _children(process.pid)) < 2:
+        assert process.poll() is None and time.monotonic() < deadline, "no compile workers seen"
+        time.sleep(0.01)
+    process.kill()
+    process.wait()
+    deadline = time.monotonic() + 10
+    while any(_running(pid) for pid in workers):
+        assert time.monotonic() < deadline, "compile workers outlived the killed build"
+        time.sleep(0.05)

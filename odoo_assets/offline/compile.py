@@ -30,7 +30,7 @@ from odoo_assets.installation import (
 from odoo_assets.jobs import CompiledVariant, Compiler, compile_variants
 from odoo_assets.offline.datafiles import read_asset_records, record_origins
 from odoo_assets.offline.install import InstallPlan, detect_series, plan_install
-from odoo_assets.series import SeriesProfile, profile_for
+from odoo_assets.series import PROFILES, SeriesProfile, profile_for
 from odoo_assets.sizes import SizeManifest, file_name, size_manifest
 
 MANIFEST_NAME = "manifest.json"
@@ -109,7 +109,7 @@ def _outcome(item: CompiledVariant, output: Path) -> dict[str, Any]:
         "rtl": variant.rtl,
         "status": item.status,
         "version": item.version,
-        "files": [file_name(item.url or "", compiled) for compiled in item.files],
+        "files": [file_name(variant, compiled) for compiled in item.files],
         "size": len(item.files[0].content.encode("utf-8")) if item.files else None,
         "error": item.error,
     }
@@ -121,7 +121,8 @@ def _profile(series: str) -> SeriesProfile:
     except NotOdooDatabase as exc:
         raise ConfigError(str(exc)) from None
     if not profile.buildable:
-        raise ConfigError(f"Odoo {series}: {profile.not_buildable_hint}")
+        buildable = ", ".join(name for name, other in PROFILES.items() if other.buildable)
+        raise ConfigError(f"Odoo {series}: odoo-assets compiles the bundles of {buildable} only")
     return profile
 
 
@@ -163,7 +164,7 @@ def write_outputs(output: Path, items: Sequence[CompiledVariant], manifest: Size
         output.mkdir(parents=True, exist_ok=True)
         for item in items:
             for compiled in item.files:
-                _write(output / file_name(item.url or "", compiled), compiled.content.encode("utf-8"))
+                _write(output / file_name(item.variant, compiled), compiled.content.encode("utf-8"))
         text = json.dumps(manifest.to_dict(), indent=2) + "\n"
         _write(output / MANIFEST_NAME, text.encode("utf-8"))
     except OSError as exc:

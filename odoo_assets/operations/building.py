@@ -89,8 +89,13 @@ class BuildResult:
 def _newest_by_url(ws: Workspace) -> dict[str, att.BundleAttachment]:
     """The row Odoo serves for each bundle URL (its newest), read once per run for planning."""
     newest: dict[str, att.BundleAttachment] = {}
-    for row in att.list_bundle_attachments(ws.db.conn, website_column=ws.attachment_defaults()[1]):
-        newest[row.url or ""] = row  # ordered by url, then id
+    identity = ws.profile.urls.identity
+    for row in att.list_bundle_attachments(
+        ws.db.conn, ws.profile.urls.like, website_column=ws.attachment_defaults()[1]
+    ):
+        key = identity(row.url or "")
+        if key not in newest or newest[key].id < row.id:
+            newest[key] = row
     ws.db.conn.rollback()
     return newest
 
@@ -348,7 +353,7 @@ def _store(
         att.bundle_locks(conn, primary)
         todo = list(range(len(variants)))
         if not force:
-            newest = att.newest_by_url(conn, primary, website_column=website_column)
+            newest = _stored_versions(ws, primary, website_column)
             todo = [
                 i for i in todo if primary[i] not in newest or not blob_ok(ws, newest[primary[i]], fresh=True)
             ]
@@ -386,6 +391,10 @@ def _store(
                 website_column=website_column,
                 legacy_shard=ws.profile.legacy_shard,
                 index_other_types=ws.profile.index_other_types,
+                website_ids=[variants[i][0].website_id for i in todo]
+                if ws.profile.rows_carry_website
+                else None,
+                id_in_url=ws.profile.urls.carries_id,
                 lz4=ws.lz4,
                 blob=blob,
                 remote=remote,
@@ -420,6 +429,20 @@ def _store(
         conn.rollback()
         raise
     return ids
+
+
+def _stored_versions(
+    ws: Workspace, urls: Sequence[str], website_column: bool
+) -> dict[str, att.BundleAttachment]:
+    """The newest row of each URL; where URLs carry the row's id, of each URL pattern."""
+    if not ws.profile.urls.carries_id:
+        return att.newest_by_url(ws.db.conn, urls, website_column=website_column)
+    found = {}
+    for url in urls:
+        rows = att.find_bundle_attachments(ws.db.conn, url, website_column=website_column)
+        if rows:
+            found[url] = max(rows, key=lambda row: row.id)
+    return found
 
 
 def build(

@@ -308,6 +308,7 @@ def check(ws: Workspace, websites: tuple[int, ...] = ()) -> CheckResult:
         if len(group) > 1:
             ids = ", ".join(str(r.id) for r in group)
             result.problems.append(Problem("duplicate", f"{url}: {len(group)} rows ({ids})", url))
+    stored_identities = {ws.profile.urls.identity(url) for url in by_url}
     request = BuildRequest(websites=websites)
     try:
         # A repair-only series' current versions are not known: only stored rows are judged.
@@ -324,7 +325,7 @@ def check(ws: Workspace, websites: tuple[int, ...] = ()) -> CheckResult:
         except OdooAssetsError as exc:
             result.problems.append(Problem("failed", f"{variant.label()}: {exc}"))
             continue
-        if url not in by_url:
+        if url not in stored_identities:
             result.problems.append(Problem("not-built", f"{url}: current version not built", url))
     for store_fname in ws.blobs.unreferenced(ws.db.conn):
         queue = "fs_file_gc" if ws.blobs.remote_for(store_fname) else "checklist"
