@@ -775,7 +775,11 @@ def compile_(
     with _progress("compiling", as_json or state.quiet) as progress:
         result = compile_bundles(settings, request, _compiler(workers, cache_dir, no_cache), progress)
     result.elapsed_s = time.perf_counter() - start
-    _emit(result.to_dict(), as_json, report.render_compile)
+    data = result.to_dict()
+    if as_json or not state.quiet:
+        _emit(data, as_json, report.render_compile)
+    elif data["warnings"] or data["failures"]:  # -q: only the problems, nothing when all is well
+        click.echo(report.render_compile_problems(data))
     sys.exit(EXIT_OK if result.ok else EXIT_FAILURE)
 
 

@@ -173,11 +173,8 @@ def render_compile(data: dict[str, Any]) -> str:
         if item["status"] != "empty"  # no file of that type
     ]
     lines = [table(("status", "bundle", "version", "size", "files"), rows)] if rows else []
-    if data["strict"]:
-        lines += [f"error: {warning} (a warning, failing with --strict)" for warning in data["warnings"]]
-    else:
-        lines += [f"warning: {warning}" for warning in data["warnings"]]
-    lines += [f"error: {failure}" for failure in data["failures"]]
+    problems = render_compile_problems(data)
+    lines += [problems] if problems else []
     compiled = sum(1 for item in data["bundles"] if item["status"] == "compiled")
     elapsed = f" in {data['elapsed_s']:.2f} s" if data.get("elapsed_s") is not None else ""
     warnings = len(data["warnings"])
@@ -187,6 +184,15 @@ def render_compile(data: dict[str, Any]) -> str:
         f" installed; written to {data['output']}{elapsed}"
     )
     return "\n".join(lines)
+
+
+def render_compile_problems(data: dict[str, Any]) -> str:
+    """One line per warning and failure of `bundle compile`."""
+    if data["strict"]:
+        lines = [f"error: {warning} (a warning, failing with --strict)" for warning in data["warnings"]]
+    else:
+        lines = [f"warning: {warning}" for warning in data["warnings"]]
+    return "\n".join(lines + [f"error: {failure}" for failure in data["failures"]])
 
 
 def render_list(rows: list[dict[str, Any]]) -> str:
