@@ -387,3 +387,44 @@ def test_script_and_template_failures_name_the_line(
     assert result.exit_code == 1
     errors = [row for row in result.output.splitlines() if row.startswith("error: ")]
     assert errors == [f"error: web.assets_backend.min.js: bundle 'web.assets_backend': {line}"]
+
+
+def test_all_modules_and_server_wide_modules(
+    run_cli: CliRunnerFn, addons_tree: AddonsTree, tmp_path: Path
+) -> None:
+    # Every installable addon: demo_uninstalled too, so demo_never's condition holds.
+    everything = compile_cli(
+        run_cli, addons_tree, tmp_path / "all", "web.assets_backend", "--all-modules", "--json"
+    )
+    assert everything.exit_code == 0, everything.output
+    data = json.loads(everything.output)
+    assert data["installed"] == [
+        "base",
+        "web",
+        "demo_blog",
+        "demo_uninstalled",
+        "website",
+        "demo_never",
+        "demo_records",
+        "demo_shop",
+        "theme_demo",
+        "theme_other",
+        "demo_auto",
+    ]
+    backend = (tmp_path / "all" / "web.assets_backend.min.js").read_text(encoding="utf-8")
+    assert "/* /demo_never/static/src/never.js */" in backend
+    # A server-wide module (odoo.conf) counts as installed for assets, without being installed.
+    conf = tmp_path / "odoo.conf"
+    conf.write_text(
+        f"[options]\naddons_path = {','.join(str(p) for p in addons_tree.paths)}\n"
+        "server_wide_modules = base,web,demo_blog\n",
+        encoding="utf-8",
+    )
+    args = ("bundle", "compile", "demo_blog.assets_blog", "--modules", "web", "--json")
+    wide = run_cli("-c", str(conf), *args, "-o", str(tmp_path / "wide"))
+    assert wide.exit_code == 0, wide.output
+    assert json.loads(wide.output)["installed"] == ["base", "web"]
+    narrow = compile_cli(
+        run_cli, addons_tree, tmp_path / "narrow", "demo_blog.assets_blog", "--modules", "web"
+    )
+    assert narrow.exit_code == 1 and "unknown bundle 'demo_blog.assets_blog'" in narrow.output

@@ -6,6 +6,7 @@ its server's configuration) and a request, and returning a result record:
     workspace    the database, addons and filestore of one server; bundle variants and URLs
     building     plan, compile once per distinct input (cached, in parallel), store in order
     maintenance  list, purge, regenerate and check what is stored
+    reporting    the size report of a database's bundles, compiled in memory
     inspection   one bundle's files, origins, versions and stored rows
 """
 
