@@ -306,13 +306,18 @@ class _BlobWriter:
                 self.ws.filestore.write_blob(
                     data, legacy_shard=self.ws.profile.legacy_shard, replace_damaged=True
                 )
-                if data and self.ws.blobs.route(compiled.mimetype, len(data)).kind == "file"
+                if data and self.ws.blobs.route(stored_mimetype(self.ws, compiled), len(data)).kind == "file"
                 else None
                 for compiled, data in zip(output, self.datas(key, output), strict=True)
             ]
         for blob in self.blobs.get(key, ()):
             if blob is not None:
                 self.ws.forget_blob(blob.store_fname)
+
+
+def stored_mimetype(ws: Workspace, compiled: CompiledFile) -> str:
+    """The mimetype a compiled file's row gets (source maps: the series' own)."""
+    return ws.profile.map_mimetype if compiled.ext.endswith(".map") else compiled.mimetype
 
 
 def _failed(ws: Workspace, variant: Variant, exc: Exception) -> Outcome:
@@ -362,21 +367,20 @@ def _store(
             return ids
         kept: list[att.KeptVersion] = []
         names = [f"{variants[0][0].bundle}.{compiled.ext}" for compiled in files]
+        mimetypes = [stored_mimetype(ws, compiled) for compiled in files]
         destinations = [
-            ws.blobs.route(compiled.mimetype, len(data)) for compiled, data in zip(files, datas, strict=True)
+            ws.blobs.route(mimetype, len(data)) for mimetype, data in zip(mimetypes, datas, strict=True)
         ]
         # Objects in an object storage are named before any table lock (see BlobStores).
         remotes = [
-            ws.blobs.plan_remote(
-                dest.code, name=name, mimetype=compiled.mimetype, content=data, count=len(todo)
-            )
+            ws.blobs.plan_remote(dest.code, name=name, mimetype=mimetype, content=data, count=len(todo))
             if dest.kind == "remote" and dest.code and data
             else None
-            for compiled, data, name, dest in zip(files, datas, names, destinations, strict=True)
+            for data, name, mimetype, dest in zip(datas, names, mimetypes, destinations, strict=True)
         ]
         ws.blobs.lock_gc_table(conn)
-        for compiled, data, blob, name, dest, remote in zip(
-            files, datas, blobs, names, destinations, remotes, strict=True
+        for compiled, data, blob, name, mimetype, dest, remote in zip(
+            files, datas, blobs, names, mimetypes, destinations, remotes, strict=True
         ):
             urls = [variant_url(ws, variants[i][0], variants[i][1], compiled.ext) for i in todo]
             rows = att.insert_bundle_attachments(
@@ -385,7 +389,7 @@ def _store(
                 name=name,
                 urls=urls,
                 content=data,
-                mimetype=ws.profile.map_mimetype if compiled.ext.endswith(".map") else compiled.mimetype,
+                mimetype=mimetype,
                 location="db" if dest.kind == "db" else "file",
                 company_id=company_id,
                 website_column=website_column,
