@@ -68,6 +68,7 @@ def test_data_file_records_shape_the_bundle(
         "kind": "addons",
         "modules": ["demo_records"],
         "installed": ["base", "web", "website", "demo_records"],
+        "server_wide_modules": ["base", "web"],
     }
     js = entry(data, "demo_records.assets_records.min.js")
     assert [(i["path"], i["origin"], i["directive"], i["bytes"], i["measure"]) for i in js["inputs"]] == [
@@ -428,3 +429,17 @@ def test_all_modules_and_server_wide_modules(
         run_cli, addons_tree, tmp_path / "narrow", "demo_blog.assets_blog", "--modules", "web"
     )
     assert narrow.exit_code == 1 and "unknown bundle 'demo_blog.assets_blog'" in narrow.output
+
+
+def test_modules_left_out_are_warnings(run_cli: CliRunnerFn, addons_tree: AddonsTree, tmp_path: Path) -> None:
+    write(addons_tree, "old_lib/__manifest__.py", repr({"depends": ["web"], "installable": False}))
+    write(addons_tree, "uses_old/__manifest__.py", repr({"depends": ["old_lib"]}))
+    args = ("web.assets_web", "--modules", "uses_old,demo_blog")
+    lenient = compile_cli(run_cli, addons_tree, tmp_path / "a", *args, "--json")
+    assert lenient.exit_code == 0, lenient.output
+    data = json.loads(lenient.output)
+    assert data["installed"] == ["base", "web", "demo_blog"]
+    assert data["warnings"] == [
+        "module 'uses_old' is not loaded: one of its dependencies cannot be installed"
+    ]
+    assert compile_cli(run_cli, addons_tree, tmp_path / "b", *args, "--strict").exit_code == 1

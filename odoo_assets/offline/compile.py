@@ -30,7 +30,7 @@ from odoo_assets.installation import (
 from odoo_assets.jobs import CompiledVariant, Compiler, compile_variants
 from odoo_assets.offline.datafiles import read_asset_records, record_origins
 from odoo_assets.offline.install import InstallPlan, detect_series, plan_install
-from odoo_assets.series import PROFILES, SeriesProfile, profile_for
+from odoo_assets.series import PROFILES, profile_for
 from odoo_assets.sizes import SizeManifest, file_name, size_manifest
 
 MANIFEST_NAME = "manifest.json"
@@ -91,7 +91,7 @@ class CompileResult:
             "requested": list(self.plan.requested),
             "installed": list(self.plan.modules),
             "auto_installed": list(self.plan.auto_installed),
-            "bundles": [_outcome(item, self.output) for item in self.variants],
+            "bundles": [_outcome(item) for item in self.variants],
             "warnings": self.warnings,
             "failures": self.failures,
             "strict": self.strict,
@@ -101,7 +101,7 @@ class CompileResult:
         }
 
 
-def _outcome(item: CompiledVariant, output: Path) -> dict[str, Any]:
+def _outcome(item: CompiledVariant) -> dict[str, Any]:
     variant = item.variant
     return {
         "bundle": variant.bundle,
@@ -115,7 +115,7 @@ def _outcome(item: CompiledVariant, output: Path) -> dict[str, Any]:
     }
 
 
-def _profile(series: str) -> SeriesProfile:
+def _check_compilable(series: str) -> None:
     try:
         profile = profile_for(series)
     except NotOdooDatabase as exc:
@@ -123,7 +123,6 @@ def _profile(series: str) -> SeriesProfile:
     if not profile.buildable:
         buildable = ", ".join(name for name, other in PROFILES.items() if other.buildable)
         raise ConfigError(f"Odoo {series}: odoo-assets compiles the bundles of {buildable} only")
-    return profile
 
 
 def offline_installation(
@@ -131,7 +130,7 @@ def offline_installation(
 ) -> OfflineInstallation:
     """What a new database with `modules` (None: all) holds, from the addons tree alone."""
     series = series or detect_series(settings.addons_paths)
-    _profile(series)
+    _check_compilable(series)
     paths = addons_search_path(settings.addons_paths, settings.data_dir, series)
     index = AddonIndex(paths)
     plan = plan_install(index, modules)
@@ -192,6 +191,7 @@ def compile_bundles(
         "kind": "addons",
         "modules": list(offline.plan.requested) if request.modules is not None else "all",
         "installed": list(offline.plan.modules),
+        "server_wide_modules": list(settings.server_wide_modules),
     }
     manifest = size_manifest(inst, items, source)
     write_outputs(request.output, items, manifest)
