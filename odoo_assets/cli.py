@@ -215,7 +215,7 @@ def main(
 
 @main.group()
 def bundle() -> None:
-    """Work on the asset bundles of one or more databases."""
+    """Work on the asset bundles of one or more databases, or of an addons tree alone."""
 
 
 def _json_option(func: F) -> F:

@@ -34,7 +34,7 @@ ol.bars { list-style: none; margin: 0; padding: 0; }
 li.bar-row { display: grid; grid-template-columns: minmax(0, 16em) minmax(0, 1fr) 9em; gap: 8px;
              align-items: center; padding: 2px 0; }
 .overview li.bar-row { grid-template-columns: minmax(0, 22em) minmax(0, 1fr) 9em; }
-.columns li.bar-row { grid-template-columns: minmax(0, 9em) minmax(0, 1fr) 8em; }
+.columns li.bar-row { grid-template-columns: minmax(0, 11em) minmax(0, 1fr) 8em; }
 .columns div + div li.bar-row { grid-template-columns: minmax(0, 18em) minmax(0, 1fr) 8em; }
 .label { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; direction: rtl; text-align: left; }
 .track { background: #eef1f4; height: 14px; border-radius: 2px; }
