@@ -21,15 +21,24 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from odoo_assets import __version__, report
-from odoo_assets.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, NotOdooDatabase, OdooAssetsError
+from odoo_assets.errors import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_USAGE,
+    ConfigError,
+    NotOdooDatabase,
+    OdooAssetsError,
+    StorageError,
+)
 
 if TYPE_CHECKING:
     from odoo_assets import operations
     from odoo_assets.config import Settings
+    from odoo_assets.installation import Progress
+    from odoo_assets.jobs import Compiler
+    from odoo_assets.sizes import SizeManifest
 
-    BuildOperation = Callable[
-        [operations.Workspace, operations.Progress, operations.Compiler], operations.BuildResult
-    ]
+    BuildOperation = Callable[[operations.Workspace, Progress, Compiler], operations.BuildResult]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -206,7 +215,7 @@ def main(
 
 @main.group()
 def bundle() -> None:
-    """Work on the asset bundles of one or more databases."""
+    """Work on the asset bundles of one or more databases, or of an addons tree alone."""
 
 
 def _json_option(func: F) -> F:
@@ -229,12 +238,12 @@ def _emit(data: Any, as_json: bool, render: Callable[[Any], str]) -> None:
 
 
 @contextmanager
-def _progress(label: str, quiet: bool) -> Iterator[operations.Progress]:
+def _progress(label: str, quiet: bool) -> Iterator[Progress]:
     """A progress bar on a terminal; silence in cron and pipes."""
-    from odoo_assets import operations
+    from odoo_assets.installation import Progress
 
     if quiet or not sys.stderr.isatty():
-        yield operations.Progress()
+        yield Progress()
         return
     with click.progressbar(length=0, label=label, file=sys.stderr) as bar:
 
@@ -245,7 +254,7 @@ def _progress(label: str, quiet: bool) -> Iterator[operations.Progress]:
             bar.label = f"{label} {item}"[:60]
             bar.update(1)
 
-        yield operations.Progress(start=start, advance=advance)
+        yield Progress(start=start, advance=advance)
 
 
 def _single_database(state: CliState) -> tuple[Settings, str]:
@@ -287,12 +296,12 @@ def _compile_options(func: F) -> F:
     )(func)
 
 
-def _compiler(workers: int | None, cache_dir: str | None, no_cache: bool) -> operations.Compiler:
-    from odoo_assets import operations
+def _compiler(workers: int | None, cache_dir: str | None, no_cache: bool) -> Compiler:
     from odoo_assets.compilation.cache import CompileCache, default_cache_dir
+    from odoo_assets.jobs import Compiler
 
     cache = None if no_cache else CompileCache(Path(cache_dir) if cache_dir else default_cache_dir())
-    return operations.Compiler(workers=workers or os.cpu_count() or 1, cache=cache)
+    return Compiler(workers=workers or os.cpu_count() or 1, cache=cache)
 
 
 def _build_fleet(
@@ -694,6 +703,165 @@ def check(
 
     items = _fleet(state, all_databases, db_filter, jobs, work)
     _finish_fleet(items, as_json, report.render_check, lambda r: not r.healthy, state.quiet)
+
+
+@bundle.command(name="compile")
+@click.argument("bundles", nargs=-1, metavar="[BUNDLE]...")
+@click.option("--modules", metavar="M[,M…]", help="Install these modules (and what they bring), as `-i`.")
+@click.option("--all-modules", is_flag=True, help="Install every installable addon of the addons path.")
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for the bundle files and manifest.json.",
+)
+@click.option("--series", metavar="S", help="Odoo series (default: from the tree's base addon).")
+@click.option("--all", "all_bundles", is_flag=True, help="Every bundle of the installed addons.")
+@click.option("--rtl", is_flag=True, help="Also the right-to-left CSS.")
+@click.option("--debug", is_flag=True, help="Also the ?debug=assets files and their source maps.")
+@click.option("--strict", is_flag=True, help="Warnings (paths that resolve to nothing) fail the run.")
+@_json_option
+@_compile_options
+@click.pass_obj
+def compile_(
+    state: CliState,
+    bundles: tuple[str, ...],
+    modules: str | None,
+    all_modules: bool,
+    output: Path,
+    series: str | None,
+    all_bundles: bool,
+    rtl: bool,
+    debug: bool,
+    strict: bool,
+    as_json: bool,
+    workers: int | None,
+    cache_dir: str | None,
+    no_cache: bool,
+) -> None:
+    """Compile bundles from the addons tree alone, with no database: for CI.
+
+    The installed modules are what `odoo-bin -i M…` gives a new database
+    (dependencies, server-wide and auto-install modules); ir.asset records come
+    from their data files. Without BUNDLE names, compiles what pages load.
+    Writes DIR/<bundle>.min.js, DIR/<bundle>.min.css (and .rtl.min.css, debug
+    .js/.css with .map) — the bytes Odoo serves — and DIR/manifest.json with
+    every input's size. Exits 1 when a bundle fails (or, with --strict, on a
+    warning), one line per failure.
+
+    \b
+    Examples:
+      odoo-assets --addons-path odoo/odoo/addons,odoo/addons,. bundle compile --modules my_addon -o assets
+      odoo-assets bundle compile web.assets_web --all-modules --rtl -o assets --json
+    """
+    from odoo_assets.installation import VariantChoice
+    from odoo_assets.offline.compile import CompileRequest, compile_bundles
+
+    if bool(modules) == all_modules:
+        raise click.UsageError("say what to install: --modules M[,M…] or --all-modules")
+    if bundles and all_bundles:
+        raise click.UsageError("give bundle names or --all, not both")
+    settings = state.settings()
+    names = tuple(m.strip() for m in (modules or "").split(",") if m.strip())
+    request = CompileRequest(
+        output=output,
+        modules=None if all_modules else names,
+        choice=VariantChoice(bundles=bundles, all_bundles=all_bundles, rtl=rtl, debug=debug),
+        series=series,
+        strict=strict,
+    )
+    start = time.perf_counter()
+    with _progress("compiling", as_json or state.quiet) as progress:
+        result = compile_bundles(settings, request, _compiler(workers, cache_dir, no_cache), progress)
+    result.elapsed_s = time.perf_counter() - start
+    data = result.to_dict()
+    if as_json or not state.quiet:
+        _emit(data, as_json, report.render_compile)
+    elif data["warnings"] or data["failures"]:  # -q: only the problems, nothing when all is well
+        click.echo(report.render_compile_problems(data))
+    sys.exit(EXIT_OK if result.ok else EXIT_FAILURE)
+
+
+@bundle.command(name="report")
+@click.argument("bundles", nargs=-1, metavar="[BUNDLE]...")
+@click.option(
+    "--manifest",
+    "manifest_path",
+    type=click.Path(exists=True, path_type=Path),
+    help="manifest.json written by `bundle compile` (or its directory): no database needed.",
+)
+@click.option("--all", "all_bundles", is_flag=True, help="Every bundle of the installed addons (database).")
+@click.option("--website", "website_id", type=int, help="As this website sees the bundles (database).")
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The HTML file to write.",
+)
+@_compile_options
+@click.pass_obj
+def report_(
+    state: CliState,
+    bundles: tuple[str, ...],
+    manifest_path: Path | None,
+    all_bundles: bool,
+    website_id: int | None,
+    output: Path,
+    workers: int | None,
+    cache_dir: str | None,
+    no_cache: bool,
+) -> None:
+    """Write an HTML page of bundle sizes: per bundle, by addon and by file.
+
+    From a database (-d, compiling in memory what pages load, or BUNDLE names,
+    nothing stored), or from the manifest.json of `bundle compile`. The page is
+    one self-contained file: it opens anywhere, offline.
+
+    \b
+    Examples:
+      odoo-assets -d prod bundle report -o sizes.html
+      odoo-assets bundle report --manifest assets/manifest.json -o sizes.html
+    """
+    from odoo_assets import htmlreport
+
+    if manifest_path is not None:
+        if state.options["databases"]:
+            raise click.UsageError("give a database (-d) or --manifest, not both")
+        if all_bundles or website_id is not None:
+            raise click.UsageError("--all and --website choose what to compile from a database")
+        manifest = _read_manifest(manifest_path)
+        if bundles:
+            manifest.bundles = [item for item in manifest.bundles if item.bundle in bundles]
+    else:
+        from odoo_assets import operations
+        from odoo_assets.installation import VariantChoice
+
+        settings, dbname = _single_database(state)
+        choice = VariantChoice(bundles=bundles, all_bundles=all_bundles)
+        with operations.open_workspace(settings, dbname) as ws:
+            manifest = operations.size_report(
+                ws, choice, website_id=website_id, compiler=_compiler(workers, cache_dir, no_cache)
+            )
+    try:
+        output.write_text(htmlreport.render_html(manifest), encoding="utf-8")
+    except OSError as exc:
+        raise StorageError(f"cannot write {output}: {exc.strerror or exc}") from None
+    # Failed bundles are listed on the page; the report itself succeeded.
+    failed = f", {len(manifest.failures)} failed" if manifest.failures else ""
+    click.echo(f"{output}: {len(manifest.bundles)} files, {report.human_size(manifest.total)}{failed}")
+
+
+def _read_manifest(path: Path) -> SizeManifest:
+    from odoo_assets.sizes import SizeManifest
+
+    if path.is_dir():
+        path = path / "manifest.json"
+    try:
+        return SizeManifest.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise ConfigError(f"cannot read {path} as a bundle compile manifest: {exc}") from None
 
 
 def run(argv: Sequence[str] | None = None) -> int:

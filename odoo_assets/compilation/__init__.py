@@ -116,7 +116,9 @@ def _templates(bundle: str, assets: Sequence[SourceAsset], debug: bool, rules: S
 
     if rules.templates == "per_template":
         return templates.registration_block(bundle, [(a.url, a.content, a.error) for a in xml_assets])
-    files = [(a.url, templates.read_template_file(a.url, a.content, a.error)) for a in xml_assets]
+    files = [
+        (a.url, templates.read_template_file(a.url, a.content, a.error, mark_lines=True)) for a in xml_assets
+    ]
     try:
         merged = templates.merge_templates(files, show_inherit_info=debug)
     except CompilationError as exc:

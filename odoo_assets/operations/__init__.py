@@ -6,6 +6,7 @@ its server's configuration) and a request, and returning a result record:
     workspace    the database, addons and filestore of one server; bundle variants and URLs
     building     plan, compile once per distinct input (cached, in parallel), store in order
     maintenance  list, purge, regenerate and check what is stored
+    reporting    the size report of a database's bundles, compiled in memory
     inspection   one bundle's files, origins, versions and stored rows
 """
 
@@ -38,6 +39,7 @@ from odoo_assets.operations.maintenance import (
     remove_rows,
     select_for_purge,
 )
+from odoo_assets.operations.reporting import size_report
 from odoo_assets.operations.workspace import (
     Progress,
     Variant,
@@ -86,5 +88,6 @@ __all__ = [
     "run_job",
     "run_variants",
     "select_for_purge",
+    "size_report",
     "variant_url",
 ]

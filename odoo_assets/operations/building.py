@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import threading
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Executor, Future, as_completed
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from odoo_assets.compilation import CompiledFile, CompileOptions, SourceAsset, compile_css, compile_js
-from odoo_assets.compilation.cache import CompileCache, compilation_key
+from odoo_assets.compilation import CompiledFile
 from odoo_assets.errors import CompilationError, OdooAssetsError
+from odoo_assets.installation import VariantChoice, map_url, plan_variants
+from odoo_assets.jobs import CompileJob, Compiler, CompileSession, Output, run_job
 from odoo_assets.operations.workspace import (
     Progress,
     Variant,
@@ -28,17 +24,25 @@ from odoo_assets.operations.workspace import (
 )
 from odoo_assets.storage import attachments as att
 from odoo_assets.storage.filestore import BlobWrite
-from odoo_assets.versions import ANY_UNIQUE, AssetType
+from odoo_assets.versions import ANY_UNIQUE
+
+__all__ = [
+    "BuildRequest",
+    "BuildResult",
+    "CompileJob",
+    "CompileSession",
+    "Compiler",
+    "Outcome",
+    "build",
+    "ensure_writable",
+    "plan_variants",
+    "run_job",
+    "run_variants",
+]
 
 
 @dataclass(frozen=True)
-class BuildRequest:
-    bundles: tuple[str, ...] = ()
-    all_bundles: bool = False
-    websites: tuple[int, ...] = ()
-    all_websites: bool = False
-    rtl: bool = False
-    debug: bool = False
+class BuildRequest(VariantChoice):
     force: bool = False
     dry_run: bool = False
     css_error_fallback: bool = False
@@ -80,214 +84,6 @@ class BuildResult:
             "elapsed_s": None if self.elapsed_s is None else round(self.elapsed_s, 3),
             "bundles": [asdict(o) for o in self.outcomes],
         }
-
-
-def _website_scopes(ws: Workspace, request: BuildRequest, frontend: bool) -> list[int | None]:
-    if request.websites:
-        for website_id in request.websites:
-            ws.website(website_id)
-        return list(request.websites)
-    all_ids: list[int | None] = [w.id for w in ws.websites]
-    if request.all_websites:
-        return [None, *all_ids]
-    if frontend and ws.website_installed and all_ids:
-        return all_ids
-    return [None]
-
-
-def plan_variants(ws: Workspace, request: BuildRequest) -> list[Variant]:
-    """Every variant the request asks for, in a stable order."""
-    if request.bundles or request.all_bundles:
-        if request.all_bundles:
-            names = [b for b in ws.known_bundles() if not b.rsplit(".", 1)[-1].startswith("_")]
-        else:
-            names = list(request.bundles)
-            known = ws.known_bundles()
-            for name in names:
-                if name not in known:
-                    ws.resolve(name, None)  # raises the "unknown bundle" error with suggestions
-        frontend_names = {page.bundle for page in ws.profile.bundles_of("frontend")}
-        targets: list[tuple[str, AssetType, bool]] = [
-            (name, t, name in frontend_names) for name in names for t in ("js", "css")
-        ]
-    else:
-        defined = set(ws.known_bundles())
-        targets = [
-            (page.bundle, page.asset_type, page.scope == "frontend")
-            for page in ws.profile.page_bundles
-            if page.bundle in defined
-        ]
-    variants = []
-    for name, asset_type, frontend in targets:
-        for website_id in _website_scopes(ws, request, frontend):
-            directions = [False, True] if request.rtl and asset_type == "css" else [False]
-            for rtl in directions:
-                variants.append(Variant(name, asset_type, website_id, rtl))
-                if request.debug:
-                    variants.append(Variant(name, asset_type, website_id, rtl, debug=True))
-    return variants
-
-
-def _map_url(ws: Workspace, variant: Variant, unique: str) -> str | None:
-    return variant_url(ws, variant, unique, f"{variant.asset_type}.map") if variant.debug else None
-
-
-@dataclass(frozen=True)
-class CompileJob:
-    """Everything one compilation needs; picklable, so it can run in another process."""
-
-    bundle: str
-    asset_type: AssetType
-    assets: tuple[SourceAsset, ...]
-    options: CompileOptions
-    rtl: bool = False
-    debug: bool = False
-    map_url: str | None = None
-    previous_css: str | None = None  # the last good CSS, for the error fallback
-
-    def key(self) -> str:
-        extra = () if self.previous_css is None else (SourceAsset("<previous>", self.previous_css),)
-        return compilation_key(
-            self.bundle,
-            self.asset_type,
-            (*self.assets, *extra),
-            self.options,
-            rtl=self.rtl,
-            debug=self.debug,
-            map_url=self.map_url,
-        )
-
-    def run(self) -> tuple[CompiledFile, ...]:
-        if self.asset_type == "js":
-            return compile_js(self.bundle, self.assets, self.options, debug=self.debug, map_url=self.map_url)
-        return compile_css(
-            self.bundle,
-            self.assets,
-            self.options,
-            rtl=self.rtl,
-            debug=self.debug,
-            map_url=self.map_url,
-            previous_css=self.previous_css,
-        )
-
-
-def run_job(job: CompileJob) -> tuple[CompiledFile, ...] | CompilationError:
-    """Compile, returning the error instead of raising it (pool-friendly)."""
-    try:
-        return job.run()
-    except CompilationError as exc:
-        return exc
-
-
-Output = tuple[CompiledFile, ...] | CompilationError
-
-
-@dataclass
-class Compiler:
-    """Runs compile jobs: from the cache when it can, on several processes when asked.
-
-    Jobs are submitted while the run is still preparing the next variants, so reading and
-    resolving overlap with compiling.
-    """
-
-    workers: int = 1
-    cache: CompileCache | None = None
-    ran: list[str] = field(default_factory=list)  # keys of the jobs that really ran a compiler
-    last_results: dict[str, Output] = field(default_factory=dict)
-    last_jobs: dict[str, CompileJob] = field(default_factory=dict)
-
-    @property
-    def compiled(self) -> int:
-        return len(self.ran)
-
-    @contextmanager
-    def session(self) -> Iterator[CompileSession]:
-        # Forked workers only from a single-threaded process (fork copies one thread).
-        session = CompileSession(self, self.workers if threading.active_count() == 1 else 1)
-        try:
-            yield session
-        finally:
-            if session.pool is not None:
-                session.pool.shutdown(cancel_futures=True)
-
-    def run(self, jobs: dict[str, CompileJob]) -> dict[str, Output]:
-        with self.session() as session:
-            for key, job in jobs.items():
-                session.submit(key, job)
-            return session.results()
-
-
-@dataclass
-class CompileSession:
-    compiler: Compiler
-    workers: int = 1
-    pool: Executor | None = None  # started by the first job that has to be compiled
-    jobs: dict[str, CompileJob] = field(default_factory=dict)
-    done: dict[str, Output] = field(default_factory=dict)
-    futures: dict[str, Future[Output]] = field(default_factory=dict)
-
-    def submit(self, key: str, job: CompileJob) -> None:
-        if key in self.jobs:
-            return
-        self.jobs[key] = job
-        cache = self.compiler.cache
-        cached = cache.get(key) if cache else None
-        if cached is not None:
-            self.done[key] = cached
-        elif self.workers > 1:
-            if self.pool is None:
-                # Imported here: a run with nothing to compile should not pay for it.
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor
-
-                context = multiprocessing.get_context("fork")
-                self.pool = ProcessPoolExecutor(
-                    max_workers=self.workers,
-                    mp_context=context,
-                    initializer=_exit_with_parent,
-                    initargs=(os.getpid(),),
-                )
-            self.futures[key] = self.pool.submit(run_job, job)
-
-    def results(self, on_result: Callable[[str, Output], None] | None = None) -> dict[str, Output]:
-        """Every job's output. `on_result` sees each one as soon as it is known: cached ones
-        first, then pool results as they complete, so the caller's work on them overlaps
-        with the compilations still running."""
-        for key in list(self.done):
-            if on_result is not None:
-                on_result(key, self.done[key])
-        pending = {future: key for key, future in self.futures.items()}
-        for future in as_completed(pending):
-            self._record(pending[future], future.result(), on_result)
-        for key, job in self.jobs.items():
-            if key not in self.done:
-                self._record(key, run_job(job), on_result)
-        self.compiler.last_results = {key: self.done[key] for key in self.jobs}
-        self.compiler.last_jobs = dict(self.jobs)
-        return self.compiler.last_results
-
-    def _record(self, key: str, output: Output, on_result: Callable[[str, Output], None] | None) -> None:
-        self.done[key] = output
-        self.compiler.ran.append(key)
-        if self.compiler.cache is not None and not isinstance(output, CompilationError):
-            self.compiler.cache.put(key, output)
-        if on_result is not None:
-            on_result(key, output)
-
-
-def _exit_with_parent(parent: int) -> None:
-    """Start of a compile worker: end it when the build process is gone (killed, say).
-
-    A forked worker holds a copy of the build's database socket; outliving the build, it would
-    keep that session open, and with it the advisory locks the build held, blocking every
-    later build of those bundles."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.1)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="odoo-assets-parent-watch", daemon=True).start()
 
 
 def _newest_by_url(ws: Workspace) -> dict[str, att.BundleAttachment]:
@@ -348,7 +144,7 @@ def _prepare(
         ws.compile_options(),
         rtl=variant.rtl,
         debug=variant.debug,
-        map_url=_map_url(ws, variant, planned.unique),
+        map_url=map_url(ws, variant, planned.unique),
         previous_css=_previous_css(ws, variant) if ws.css_error_fallback else None,
     )
     planned.key = job.key()
