@@ -8,7 +8,7 @@ DEMO_DB := odoo_demo
 PG_BINDIR := $(shell pg_config --bindir 2>/dev/null)
 AS_ROOT_WITH_APT := [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null
 
-.PHONY: venv postgres node-tools demo demo-stop test lint bench clean
+.PHONY: venv postgres node-tools browser demo demo-stop test lint bench clean
 
 # Re-installed only when pyproject.toml changes. Debian ships venv support separately.
 $(BIN)/.installed: pyproject.toml
@@ -81,7 +81,19 @@ demo: postgres node_modules/.installed
 demo-stop:
 	@if [ -x $(BIN)/python ]; then $(BIN)/python -m tests.pgcluster stop --dir $(CURDIR)/$(DEMO)/pg; fi
 
-test: postgres node_modules/.installed
+# A headless browser for the size report's rendering test: Debian's chromium when missing and
+# we may install it; otherwise that test is skipped and says why.
+browser:
+	@if command -v chromium >/dev/null || command -v chromium-browser >/dev/null || [ -n "$$ODOO_ASSETS_CHROMIUM" ]; then \
+		exit 0; \
+	elif $(AS_ROOT_WITH_APT); then \
+		echo "installing Chromium for the report's browser test (apt-get install chromium)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "no chromium: the report's browser test is skipped (Debian/Ubuntu: sudo apt-get install chromium)"; \
+	fi
+
+test: postgres node_modules/.installed browser
 	$(BIN)/python -m pytest -q
 
 lint: venv

@@ -1,4 +1,9 @@
-"""The `odoo-assets` command line: a thin layer over odoo_assets.operations."""
+"""The `odoo-assets` command line: a thin layer over odoo_assets.operations.
+
+Start-up is part of every run, so each command imports what it needs when it runs: `--help`
+loads click and nothing of the pipeline, a build that finds everything stored loads the
+database driver and the resolution stages, and the compilers only come with a compilation.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +13,14 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-import psycopg
 
-from odoo_assets import __version__, operations, report
-from odoo_assets.compilation.cache import CompileCache, default_cache_dir
-from odoo_assets.config import Settings, load_settings
+from odoo_assets import __version__, report
 from odoo_assets.errors import (
     EXIT_FAILURE,
     EXIT_OK,
@@ -27,7 +28,17 @@ from odoo_assets.errors import (
     ConfigError,
     NotOdooDatabase,
     OdooAssetsError,
+    StorageError,
 )
+
+if TYPE_CHECKING:
+    from odoo_assets import operations
+    from odoo_assets.config import Settings
+    from odoo_assets.installation import Progress
+    from odoo_assets.jobs import Compiler
+    from odoo_assets.sizes import SizeManifest
+
+    BuildOperation = Callable[[operations.Workspace, Progress, Compiler], operations.BuildResult]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,7 +69,19 @@ class CliState:
     quiet: bool = False
 
     def settings(self) -> Settings:
+        from odoo_assets.config import load_settings
+
         return load_settings(**self.options)
+
+
+def _database_error(exc: Exception) -> str | None:
+    """The first line of a database driver error; None for any other exception. The driver
+    is only loaded by commands that connect: an exception cannot be its error otherwise."""
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is None or not isinstance(exc, psycopg.Error):
+        return None
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 class OdooAssetsGroup(click.Group):
@@ -70,8 +93,10 @@ class OdooAssetsGroup(click.Group):
         except OdooAssetsError as exc:
             click.echo(f"odoo-assets: error: {exc}", err=True)
             ctx.exit(exc.exit_code)
-        except psycopg.Error as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        except Exception as exc:
+            first = _database_error(exc)
+            if first is None:
+                raise
             click.echo(f"odoo-assets: error: database error: {first}", err=True)
             ctx.exit(EXIT_FAILURE)
         except KeyboardInterrupt:
@@ -190,7 +215,7 @@ def main(
 
 @main.group()
 def bundle() -> None:
-    """Work on the asset bundles of one or more databases."""
+    """Work on the asset bundles of one or more databases, or of an addons tree alone."""
 
 
 def _json_option(func: F) -> F:
@@ -213,10 +238,12 @@ def _emit(data: Any, as_json: bool, render: Callable[[Any], str]) -> None:
 
 
 @contextmanager
-def _progress(label: str, quiet: bool) -> Iterator[operations.Progress]:
+def _progress(label: str, quiet: bool) -> Iterator[Progress]:
     """A progress bar on a terminal; silence in cron and pipes."""
+    from odoo_assets.installation import Progress
+
     if quiet or not sys.stderr.isatty():
-        yield operations.Progress()
+        yield Progress()
         return
     with click.progressbar(length=0, label=label, file=sys.stderr) as bar:
 
@@ -227,7 +254,7 @@ def _progress(label: str, quiet: bool) -> Iterator[operations.Progress]:
             bar.label = f"{label} {item}"[:60]
             bar.update(1)
 
-        yield operations.Progress(start=start, advance=advance)
+        yield Progress(start=start, advance=advance)
 
 
 def _single_database(state: CliState) -> tuple[Settings, str]:
@@ -277,14 +304,12 @@ def _compile_options(func: F) -> F:
     )(func)
 
 
-def _compiler(workers: int | None, cache_dir: str | None, no_cache: bool) -> operations.Compiler:
+def _compiler(workers: int | None, cache_dir: str | None, no_cache: bool) -> Compiler:
+    from odoo_assets.compilation.cache import CompileCache, default_cache_dir
+    from odoo_assets.jobs import Compiler
+
     cache = None if no_cache else CompileCache(Path(cache_dir) if cache_dir else default_cache_dir())
-    return operations.Compiler(workers=workers or os.cpu_count() or 1, cache=cache)
-
-
-BuildOperation = Callable[
-    [operations.Workspace, operations.Progress, operations.Compiler], operations.BuildResult
-]
+    return Compiler(workers=workers or os.cpu_count() or 1, cache=cache)
 
 
 def _build_fleet(
@@ -297,6 +322,8 @@ def _build_fleet(
     compiler: tuple[int | None, str | None, bool],
 ) -> None:
     """Run a writing operation (build, regenerate) over the selected databases."""
+    from odoo_assets import operations
+
     all_databases, db_filter, jobs = fleet
 
     def work(settings: Settings, dbname: str) -> operations.BuildResult:
@@ -331,6 +358,8 @@ def _fleet(
     """Run work on each database; one failing database does not stop the others."""
     settings = state.settings()
     if all_databases:
+        from odoo_assets import operations
+
         names = operations.list_databases(settings, db_filter)
     elif settings.databases:
         names = list(settings.databases)
@@ -348,6 +377,8 @@ def _fleet(
             return FleetItem(name, error=exc)
 
     if jobs > 1 and len(names) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             return list(pool.map(one, names))
     return [one(name) for name in names]
@@ -431,6 +462,8 @@ def inspect(
       odoo-assets -d prod bundle inspect web.assets_frontend --website 1 --json
       odoo-assets -d prod bundle inspect web.assets_web --why web/static/src/env.js
     """
+    from odoo_assets import operations
+
     settings, dbname = _single_database(state)
     with operations.open_workspace(settings, dbname) as ws:
         result = operations.inspect_bundle(ws, bundle_name, website_id=website_id, rtl=rtl, why=why)
@@ -508,6 +541,8 @@ def build(
       odoo-assets -d prod bundle build web.assets_web --force
       odoo-assets -d prod bundle build --all --all-websites --rtl --dry-run
     """
+    from odoo_assets import operations
+
     if websites and all_websites:
         raise click.UsageError("--website and --all-websites cannot be combined")
     if bundles and all_bundles:
@@ -558,6 +593,8 @@ def list_(state: CliState, website_id: int | None, current_only: bool, as_json: 
     blob is ok, missing or corrupt, and whether the version is current
     ("unknown" when installed modules are missing from the addons path).
     """
+    from odoo_assets import operations
+
     settings, dbname = _single_database(state)
     with operations.open_workspace(settings, dbname, require_addons=current_only) as ws:
         rows = operations.list_bundles(ws, website_id=website_id, current_only=current_only)
@@ -593,6 +630,8 @@ def purge(
       odoo-assets -d prod bundle purge --stale --dry-run
       odoo-assets -d prod bundle purge web.assets_web --keep 2
     """
+    from odoo_assets import operations
+
     if not (stale or all_rows or keep is not None or bundles):
         raise click.UsageError("say what to purge: BUNDLE names, --stale, --all or --keep N")
     settings, dbname = _single_database(state)
@@ -659,6 +698,8 @@ def regenerate(
       odoo-assets -d prod bundle regenerate --missing-only --dry-run
       odoo-assets -d legacy14 bundle regenerate --all --dry-run
     """
+    from odoo_assets import operations
+
     request = operations.RegenerateRequest(
         bundles=bundles,
         missing_only=missing_only,
@@ -703,6 +744,7 @@ def check(
     Example crontab line:
       17 3 * * * odoo-assets -q -c /etc/odoo/odoo.conf -d prod bundle check
     """
+    from odoo_assets import operations
 
     def work(settings: Settings, dbname: str) -> operations.CheckResult:
         with operations.open_workspace(settings, dbname) as ws:
@@ -710,6 +752,165 @@ def check(
 
     items = _fleet(state, all_databases, db_filter, jobs, work)
     _finish_fleet(items, as_json, report.render_check, lambda r: not r.healthy, state.quiet)
+
+
+@bundle.command(name="compile")
+@click.argument("bundles", nargs=-1, metavar="[BUNDLE]...")
+@click.option("--modules", metavar="M[,M…]", help="Install these modules (and what they bring), as `-i`.")
+@click.option("--all-modules", is_flag=True, help="Install every installable addon of the addons path.")
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for the bundle files and manifest.json.",
+)
+@click.option("--series", metavar="S", help="Odoo series (default: from the tree's base addon).")
+@click.option("--all", "all_bundles", is_flag=True, help="Every bundle of the installed addons.")
+@click.option("--rtl", is_flag=True, help="Also the right-to-left CSS.")
+@click.option("--debug", is_flag=True, help="Also the ?debug=assets files and their source maps.")
+@click.option("--strict", is_flag=True, help="Warnings (paths that resolve to nothing) fail the run.")
+@_json_option
+@_compile_options
+@click.pass_obj
+def compile_(
+    state: CliState,
+    bundles: tuple[str, ...],
+    modules: str | None,
+    all_modules: bool,
+    output: Path,
+    series: str | None,
+    all_bundles: bool,
+    rtl: bool,
+    debug: bool,
+    strict: bool,
+    as_json: bool,
+    workers: int | None,
+    cache_dir: str | None,
+    no_cache: bool,
+) -> None:
+    """Compile bundles from the addons tree alone, with no database: for CI.
+
+    The installed modules are what `odoo-bin -i M…` gives a new database
+    (dependencies, server-wide and auto-install modules); ir.asset records come
+    from their data files. Without BUNDLE names, compiles what pages load.
+    Writes DIR/<bundle>.min.js, DIR/<bundle>.min.css (and .rtl.min.css, debug
+    .js/.css with .map) — the bytes Odoo serves — and DIR/manifest.json with
+    every input's size. Exits 1 when a bundle fails (or, with --strict, on a
+    warning), one line per failure.
+
+    \b
+    Examples:
+      odoo-assets --addons-path odoo/odoo/addons,odoo/addons,. bundle compile --modules my_addon -o assets
+      odoo-assets bundle compile web.assets_web --all-modules --rtl -o assets --json
+    """
+    from odoo_assets.offline.compile import CompileRequest, compile_bundles
+    from odoo_assets.planning import VariantChoice
+
+    if bool(modules) == all_modules:
+        raise click.UsageError("say what to install: --modules M[,M…] or --all-modules")
+    if bundles and all_bundles:
+        raise click.UsageError("give bundle names or --all, not both")
+    settings = state.settings()
+    names = tuple(m.strip() for m in (modules or "").split(",") if m.strip())
+    request = CompileRequest(
+        output=output,
+        modules=None if all_modules else names,
+        choice=VariantChoice(bundles=bundles, all_bundles=all_bundles, rtl=rtl, debug=debug),
+        series=series,
+        strict=strict,
+    )
+    start = time.perf_counter()
+    with _progress("compiling", as_json or state.quiet) as progress:
+        result = compile_bundles(settings, request, _compiler(workers, cache_dir, no_cache), progress)
+    result.elapsed_s = time.perf_counter() - start
+    data = result.to_dict()
+    if as_json or not state.quiet:
+        _emit(data, as_json, report.render_compile)
+    elif data["warnings"] or data["failures"]:  # -q: only the problems, nothing when all is well
+        click.echo(report.render_compile_problems(data))
+    sys.exit(EXIT_OK if result.ok else EXIT_FAILURE)
+
+
+@bundle.command(name="report")
+@click.argument("bundles", nargs=-1, metavar="[BUNDLE]...")
+@click.option(
+    "--manifest",
+    "manifest_path",
+    type=click.Path(exists=True, path_type=Path),
+    help="manifest.json written by `bundle compile` (or its directory): no database needed.",
+)
+@click.option("--all", "all_bundles", is_flag=True, help="Every bundle of the installed addons (database).")
+@click.option("--website", "website_id", type=int, help="As this website sees the bundles (database).")
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The HTML file to write.",
+)
+@_compile_options
+@click.pass_obj
+def report_(
+    state: CliState,
+    bundles: tuple[str, ...],
+    manifest_path: Path | None,
+    all_bundles: bool,
+    website_id: int | None,
+    output: Path,
+    workers: int | None,
+    cache_dir: str | None,
+    no_cache: bool,
+) -> None:
+    """Write an HTML page of bundle sizes: per bundle, by addon and by file.
+
+    From a database (-d, compiling in memory what pages load, or BUNDLE names,
+    nothing stored), or from the manifest.json of `bundle compile`. The page is
+    one self-contained file: it opens anywhere, offline.
+
+    \b
+    Examples:
+      odoo-assets -d prod bundle report -o sizes.html
+      odoo-assets bundle report --manifest assets/manifest.json -o sizes.html
+    """
+    from odoo_assets import htmlreport
+
+    if manifest_path is not None:
+        if state.options["databases"]:
+            raise click.UsageError("give a database (-d) or --manifest, not both")
+        if all_bundles or website_id is not None:
+            raise click.UsageError("--all and --website choose what to compile from a database")
+        manifest = _read_manifest(manifest_path)
+        if bundles:
+            manifest.bundles = [item for item in manifest.bundles if item.bundle in bundles]
+    else:
+        from odoo_assets import operations
+        from odoo_assets.planning import VariantChoice
+
+        settings, dbname = _single_database(state)
+        choice = VariantChoice(bundles=bundles, all_bundles=all_bundles)
+        with operations.open_workspace(settings, dbname) as ws:
+            manifest = operations.size_report(
+                ws, choice, website_id=website_id, compiler=_compiler(workers, cache_dir, no_cache)
+            )
+    try:
+        output.write_text(htmlreport.render_html(manifest), encoding="utf-8")
+    except OSError as exc:
+        raise StorageError(f"cannot write {output}: {exc.strerror or exc}") from None
+    # Failed bundles are listed on the page; the report itself succeeded.
+    failed = f", {len(manifest.failures)} failed" if manifest.failures else ""
+    click.echo(f"{output}: {len(manifest.bundles)} files, {report.human_size(manifest.total)}{failed}")
+
+
+def _read_manifest(path: Path) -> SizeManifest:
+    from odoo_assets.sizes import SizeManifest
+
+    if path.is_dir():
+        path = path / "manifest.json"
+    try:
+        return SizeManifest.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise ConfigError(f"cannot read {path} as a bundle compile manifest: {exc}") from None
 
 
 def run(argv: Sequence[str] | None = None) -> int:

@@ -40,6 +40,10 @@ class AddonError(OdooAssetsError):
     """A broken or unreadable addon manifest."""
 
 
+class DataFileError(AddonError):
+    """An addon data file that installing the module would fail on (named with its line)."""
+
+
 class ResolutionError(OdooAssetsError):
     """A bundle cannot be resolved (unknown bundle, missing target, cycle, unallowed path)."""
 

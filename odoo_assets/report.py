@@ -161,6 +161,42 @@ def render_build(data: dict[str, Any]) -> str:
     return "\n".join(x for x in (body, last) if x)
 
 
+def render_compile(data: dict[str, Any]) -> str:
+    """The compiled files, then one line per warning and failure (as a CI log shows them)."""
+    rows = [
+        (
+            item["status"],
+            f"{item['bundle']}.{item['ext']}" + (" rtl" if item["rtl"] else ""),
+            item["version"],
+            human_size(item["size"]),
+            " ".join(item["files"]) if item["files"] else "",
+        )
+        for item in data["bundles"]
+        if item["status"] != "empty"  # no file of that type
+    ]
+    lines = [table(("status", "bundle", "version", "size", "files"), rows)] if rows else []
+    problems = render_compile_problems(data)
+    lines += [problems] if problems else []
+    compiled = sum(1 for item in data["bundles"] if item["status"] == "compiled")
+    elapsed = f" in {data['elapsed_s']:.2f} s" if data.get("elapsed_s") is not None else ""
+    warnings = len(data["warnings"])
+    lines.append(
+        f"{compiled} compiled ({human_size(data['total'])}), {len(data['failures'])} failed,"
+        f" {warnings} warning{'' if warnings == 1 else 's'}; {len(data['installed'])} modules"
+        f" installed; written to {data['output']}{elapsed}"
+    )
+    return "\n".join(lines)
+
+
+def render_compile_problems(data: dict[str, Any]) -> str:
+    """One line per warning and failure of `bundle compile`."""
+    if data["strict"]:
+        lines = [f"error: {warning} (a warning, failing with --strict)" for warning in data["warnings"]]
+    else:
+        lines = [f"warning: {warning}" for warning in data["warnings"]]
+    return "\n".join(lines + [f"error: {failure}" for failure in data["failures"]])
+
+
 def render_list(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "no bundle attachments"

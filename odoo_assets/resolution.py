@@ -101,12 +101,15 @@ class AssetWarning:
             return f"{origin.addon}/__manifest__.py"
         return f"ir.asset #{origin.asset_id} {origin.asset_name!r}"
 
-    def message(self) -> str:
+    def message(self, where: str | None = None) -> str:
+        """One line: where the entry was written (`where` overrides it), bundle, directive,
+        target and path as written, and the reason."""
         if self.origin is None:
             return self.reason
         origin = self.origin
         target = f" {origin.target!r}" if origin.target is not None else ""
-        return f"{self.where()} [{origin.bundle}] {origin.directive}{target} {self.path!r}: {self.reason}"
+        where = where or self.where()
+        return f"{where} [{origin.bundle}] {origin.directive}{target} {self.path!r}: {self.reason}"
 
     def to_dict(self) -> dict[str, object]:
         origin = self.origin

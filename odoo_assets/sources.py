@@ -9,14 +9,18 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from odoo_assets.compilation import SourceAsset
 from odoo_assets.errors import ResolutionError
 from odoo_assets.resolution import ASSET_EXTENSIONS, BundleEntry
-from odoo_assets.storage.blobstores import BlobReader
-from odoo_assets.storage.database import StoredFile
 
-StoredFileLookup = Callable[[str], StoredFile | None]
+if TYPE_CHECKING:
+    # Types only: reading files must not load the database driver (offline compile).
+    from odoo_assets.storage.blobstores import BlobReader
+    from odoo_assets.storage.database import StoredFile
+
+StoredFileLookup = Callable[[str], "StoredFile | None"]
 
 
 def _inside(path: str, roots: Iterable[str], real_dirs: dict[str, str]) -> bool:
@@ -65,7 +69,9 @@ def read_file_entry(entry: BundleEntry, roots: Sequence[str], real_dirs: dict[st
         raise ResolutionError(f"bundle {entry.bundle!r}: cannot read {path}: {exc.strerror}") from None
 
 
-def read_attachment_entry(entry: BundleEntry, lookup: StoredFileLookup, blobs: BlobReader) -> SourceAsset:
+def read_attachment_entry(
+    entry: BundleEntry, lookup: StoredFileLookup, blobs: BlobReader | None
+) -> SourceAsset:
     """Read an attachment-URL entry (website customisations, DB-only files), wherever its
     content lives (db_datas, filestore, object storage).
 
@@ -77,6 +83,8 @@ def read_attachment_entry(entry: BundleEntry, lookup: StoredFileLookup, blobs: B
     if stored is None:
         return SourceAsset(url=entry.url, content=None)
     if stored.store_fname:
+        if blobs is None:
+            raise ResolutionError(f"bundle {entry.bundle!r}: {entry.url} is in a filestore, and none is open")
         try:
             data = blobs.read_blob(stored.store_fname)
         except OSError:
@@ -99,7 +107,7 @@ def load_sources(
     *,
     addons_paths: Sequence[Path],
     lookup: StoredFileLookup,
-    blobs: BlobReader,
+    blobs: BlobReader | None,
     file_cache: dict[str, SourceAsset] | None = None,
     real_dirs: dict[str, str] | None = None,
 ) -> list[SourceAsset]:

@@ -261,6 +261,16 @@ class UrlScheme:
             return f"{self.like.rstrip('%')}{ident}-{unique}/{extra}{bundle}.{ext}"
         return attachment_url(bundle, unique, ext, website_id=website_id, rtl=rtl)
 
+    def identity(self, url: str) -> str:
+        """What names one bundle URL across rows: the URL, or with the row's id left out (`%`)
+        where the URL carries it."""
+        parsed = self.parse(url) if self.carries_id else None
+        if parsed is None:
+            return url
+        return self.build(
+            parsed.bundle, parsed.unique, parsed.ext, website_id=parsed.website_id, rtl=parsed.rtl
+        )
+
     def any_version(self, url: str) -> str:
         """The LIKE pattern matching every version of the same bundle URL (same website and
         direction); the URL itself when it is not one of this scheme's."""

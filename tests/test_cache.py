@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from odoo_assets import operations
 from odoo_assets.compilation import CompiledFile, CompileOptions, SourceAsset
 from odoo_assets.compilation.cache import CompileCache, compilation_key
@@ -126,3 +128,18 @@ def test_the_key_covers_the_rtlcss_and_lessc_used() -> None:
     # ...but a bundle that does not use one keeps its key wherever that one lives.
     assert key(css, rtlcss_a, rtl=False) == key(css, rtlcss_b, rtl=False)
     assert key(css, lessc_a, rtl=True) == key(css, lessc_b, rtl=True)
+
+
+def test_library_versions_enter_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    from odoo_assets.compilation import cache
+
+    assert any(v.startswith("libsass==") for v in cache.library_versions())
+    assets = [SourceAsset("/web/static/src/a.scss", "a{b:c}")]
+    before = cache.compilation_key(
+        "web.b", "css", assets, CompileOptions(), rtl=False, debug=False, map_url=None
+    )
+    monkeypatch.setattr(cache, "library_versions", lambda: ("libsass==0.20.1",))
+    after = cache.compilation_key(
+        "web.b", "css", assets, CompileOptions(), rtl=False, debug=False, map_url=None
+    )
+    assert before != after

@@ -691,6 +691,20 @@ def test_check_names_every_kind_of_problem(odoo_db: OdooTestDb) -> None:
     assert kinds["orphan-blob"]["message"].startswith(f"ab/{orphan.name}:")
 
 
+def test_blobs_awaiting_the_collector_alone_leave_check_healthy(odoo_db: OdooTestDb) -> None:
+    assert cli(odoo_db, "bundle", "build").exit_code == 0
+    orphan = odoo_db.filestore / "cd" / ("cd" + "2" * 38)
+    orphan.parent.mkdir(parents=True, exist_ok=True)
+    orphan.write_bytes(b"left by a purge")
+    (odoo_db.filestore / "checklist" / "cd").mkdir(parents=True, exist_ok=True)
+    (odoo_db.filestore / "checklist" / "cd" / orphan.name).touch()
+    result = cli(odoo_db, "bundle", "check", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["healthy"] is True
+    assert data["summary"] == {"orphan-blob": 1}
+
+
 def test_a_bundle_named_twice_is_built_once(odoo_db: OdooTestDb) -> None:
     result = cli(odoo_db, "bundle", "build", "web.assets_web", "web.assets_web", "--json")
     assert result.exit_code == 0, result.output

@@ -87,20 +87,21 @@ def test_invalid_xml_becomes_a_parsing_error_template() -> None:
 
 
 def test_module_outside_static_names_bundle_and_file() -> None:
-    asset = SourceAsset("/web/controllers/x.js", "// @odoo-module\nexport const x = 1;")
+    asset = SourceAsset("/web/controllers/x.js", "\n\n// @odoo-module\nexport const x = 1;")
     with pytest.raises(
-        CompilationError, match=r"^bundle 'web\.b': /web/controllers/x\.js: an Odoo module must live"
+        CompilationError, match=r"^bundle 'web\.b': /web/controllers/x\.js:3: an Odoo module must live"
     ):
         compile_js("web.b", [asset], OPTIONS)
 
 
-def test_template_errors_name_bundle_and_file() -> None:
+def test_template_errors_name_bundle_file_and_line() -> None:
     child = SourceAsset(
-        "/web/static/src/c.xml", '<templates><t t-name="C" t-inherit="web.Nope"/></templates>'
+        "/web/static/src/c.xml",
+        '<?xml version="1.0"?>\n<templates>\n    <t t-name="B"/>\n\n    <t t-name="C"\n       t-inherit="web.Nope"/>\n</templates>',
     )
     with pytest.raises(
         CompilationError,
-        match=r"^bundle 'web\.b': /web/static/src/c\.xml: template web\.C inherits web\.Nope, which is not",
+        match=r"^bundle 'web\.b': /web/static/src/c\.xml:5: template web\.C inherits web\.Nope, which is not",
     ):
         compile_js("web.b", [TEMPLATES, child], OPTIONS)
 

@@ -44,3 +44,22 @@ def test_golden(case: tuple[str, str, int | None, bool, bool], odoo_db: OdooTest
         pytest.skip(tools.RTLCSS.missing())
     for name, content in compile_case(odoo_db, case).items():
         check_golden(name, content, PIPELINE_GOLDEN)
+
+
+SERIES_CASES = [
+    ("web.assets_web", "js", None, False, False),
+    ("web.assets_web", "css", None, False, False),
+    ("web.assets_frontend", "css", 1, False, False),
+]
+
+
+@pytest.mark.parametrize("series", ["16.0", "18.0", "19.0"])
+@pytest.mark.parametrize("case", SERIES_CASES, ids=lambda c: f"{c[0]}-{c[1]}-w{c[2]}")
+def test_golden_per_series(
+    series: str, case: tuple[str, str, int | None, bool, bool], odoo_db: OdooTestDb
+) -> None:
+    """The same database and tree read as another series: its templates, transpiler, style
+    rules and (for 16.0) one version per bundle, pinned byte for byte."""
+    odoo_db.execute(f"UPDATE ir_module_module SET latest_version = '{series}.1.0' WHERE name = 'base'")
+    for name, content in compile_case(odoo_db, case).items():
+        check_golden(f"{series}/{name}", content, PIPELINE_GOLDEN)

@@ -450,7 +450,10 @@ def test_addons_tree_is_a_private_copy_with_fixed_mtimes(addons_tree: AddonsTree
     assert (base_root / "base" / "data" / "rtlcss.json").is_file()
     assert addons_tree.web == addons_root / "web"
     assert sorted(p.name for p in addons_root.iterdir()) == [
+        "demo_auto",
         "demo_blog",
+        "demo_never",
+        "demo_records",
         "demo_shop",
         "demo_uninstalled",
         "theme_demo",

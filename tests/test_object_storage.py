@@ -10,9 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import random
+import signal
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -23,6 +29,7 @@ from odoo_assets import operations
 from odoo_assets.errors import StorageError
 from odoo_assets.storage import attachments as att
 from odoo_assets.storage import objectstorage as obj
+from odoo_assets.storage.server_env import load_server_environment
 from tests import pgcluster
 from tests.conftest import FIXTURES, CliRunnerFn, OdooTestDb
 
@@ -242,6 +249,31 @@ def test_object_keys_stay_inside_the_directory() -> None:
             obj.object_key("bucket", path)
 
 
+def test_server_environment_sources_in_the_servers_order(tmp_path: Path) -> None:
+    files = tmp_path / "server_environment_files"
+    (files / "default").mkdir(parents=True)
+    (files / "prod").mkdir()
+    (files / "default" / "10_storage.conf").write_text("[fs_storage.s3]\ndirectory_path = default\n")
+    (files / "prod" / "10_storage.conf").write_text("[fs_storage.s3]\ndirectory_path = prod\n")
+    (files / "test").mkdir()
+    conf = tmp_path / "odoo.conf"
+    conf.write_text("[options]\nrunning_env = prod\n\n[fs_storage]\nprotocol = s3\n")
+    loaded = load_server_environment(config_file=conf, files_addon=files, environ={})
+    assert loaded.value("fs_storage.s3", "fs_storage", "directory_path") == "prod"
+    assert loaded.value("fs_storage.s3", "fs_storage", "protocol") == "s3"
+    assert loaded.value("fs_storage.s3", "fs_storage", "options") is None
+    environ = {"RUNNING_ENV": "test", "SERVER_ENV_CONFIG": "[fs_storage.s3]\ndirectory_path = from-env\n"}
+    loaded = load_server_environment(config_file=None, files_addon=files, environ=environ)
+    assert loaded.value("fs_storage.s3", "fs_storage", "directory_path") == "from-env"
+    assert SECRET not in repr(
+        load_server_environment(
+            config_file=None,
+            files_addon=None,
+            environ={"SERVER_ENV_CONFIG_SECRET": f"[fs_storage.s3]\noptions = {SECRET}\n"},
+        )
+    )
+
+
 def test_options_never_in_a_repr() -> None:
     storage = _storage(options={"secret": SECRET})
     assert SECRET not in repr(storage)
@@ -377,6 +409,26 @@ def test_disable_attachment_storage_forces_the_database(
     assert s3_server.keys(bucket) == []
 
 
+def test_with_storages_disabled_objects_are_missing_and_never_collected(
+    fs_db: OdooTestDb, s3_server: S3, run_cli: CliRunnerFn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a server started with DISABLE_ATTACHMENT_STORAGE sees: it cannot read objects, so
+    regenerate rebuilds those bundles into the database, and hands no object to a collector."""
+    bucket = s3_server.new_bucket()
+    add_storage(fs_db, s3_server, bucket, force_db_for_default_attachment_rules="{}")
+    build(run_cli, fs_db)
+    fs_db.execute("DELETE FROM fs_file_gc")
+    monkeypatch.setenv("DISABLE_ATTACHMENT_STORAGE", "True")
+    check = run_cli("bundle", "check", "--json", db=fs_db)
+    assert {p["kind"] for p in json.loads(check.output)["problems"]} == {"missing-blob"}
+    assert run_cli("bundle", "regenerate", db=fs_db).exit_code == 0
+    rows = bundle_rows(fs_db)
+    assert len(rows) == PAGE_BUNDLES and all(row["db_datas"] and row["store_fname"] is None for row in rows)
+    assert gc_rows(fs_db) == set()
+    assert len(s3_server.keys(bucket)) == PAGE_BUNDLES
+    assert run_cli("bundle", "check", db=fs_db).exit_code == 0
+
+
 def test_maps_are_not_covered_by_the_default_rules(
     fs_db: OdooTestDb, s3_server: S3, run_cli: CliRunnerFn
 ) -> None:
@@ -449,6 +501,35 @@ def test_purge_hands_objects_to_the_addons_collector(
     assert sorted(orphans) == sorted(row["store_fname"] for row in rows)
 
 
+def test_killed_builds_leave_no_row_without_its_object_and_no_untracked_object(
+    fs_db: OdooTestDb, s3_server: S3
+) -> None:
+    bucket = s3_server.new_bucket()
+    add_storage(fs_db, s3_server, bucket, force_db_for_default_attachment_rules="{}")
+    command = [sys.executable, "-m", "odoo_assets", *fs_db.cli_args(), "-q", "bundle", "build", "--force"]
+    chance = random.Random(23)
+    for _ in range(4):
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(chance.uniform(0.3, 1.2))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        _assert_objects_consistent(fs_db, s3_server, bucket)
+    assert subprocess.run(command, capture_output=True, timeout=120).returncode == 0
+    assert len(_assert_objects_consistent(fs_db, s3_server, bucket)) >= PAGE_BUNDLES
+
+
+def _assert_objects_consistent(db: OdooTestDb, s3: S3, bucket: str) -> list[dict[str, Any]]:
+    """Every committed row has its intact object; every object is named by a row or waits
+    on fs_file_gc."""
+    rows = bundle_rows(db)
+    for row in rows:
+        content = s3.get(bucket, row["store_fname"].removeprefix("s3://"))
+        assert hashlib.sha1(content).hexdigest() == row["checksum"]
+    named = {row["store_fname"] for row in rows} | {name for name, _ in gc_rows(db)}
+    assert {f"s3://{key}" for key in s3.keys(bucket)} <= named
+    return rows
+
+
 def test_a_failed_upload_leaves_no_row_and_its_names_on_the_collectors_list(
     fs_db: OdooTestDb, s3_server: S3, run_cli: CliRunnerFn
 ) -> None:
@@ -478,7 +559,12 @@ def test_credentials_are_never_printed(
     ):
         outputs.append(run_cli("-v", "--log-format", "json", "bundle", *command, db=fs_db).output)
     # An unreachable endpoint: its error is reported without the options.
-    unreachable = {**s3_server.options(), "endpoint_url": "http://127.0.0.1:9", "secret": SECRET}
+    unreachable = {
+        **s3_server.options(),
+        "endpoint_url": "http://127.0.0.1:9",
+        "config_kwargs": {"retries": {"max_attempts": 1}},
+        "retries": 1,
+    }
     fs_db.execute("UPDATE fs_storage SET options = %s", (json.dumps(unreachable),))
     failed = run_cli("-v", "bundle", "build", "web.assets_web", "--force", db=fs_db)
     assert failed.exit_code == 1
@@ -486,6 +572,18 @@ def test_credentials_are_never_printed(
     outputs.append(run_cli("-v", "bundle", "check", db=fs_db).output)
     for output in outputs:
         assert SECRET not in output and ACCESS_KEY not in output
+
+
+def test_odoofs_storage_keeps_objects_under_the_filestore(fs_db: OdooTestDb, run_cli: CliRunnerFn) -> None:
+    fs_db.execute(
+        "INSERT INTO fs_storage (name, code, protocol, options, directory_path, use_as_default_for_attachments,"
+        " force_db_for_default_attachment_rules) VALUES ('Local', 'local', 'odoofs', '{}', 'assets', true, '{}')"
+    )
+    build(run_cli, fs_db, "web.assets_web")
+    for row in bundle_rows(fs_db):
+        assert row["store_fname"] == f"local://{row['fs_filename']}"
+        stored = fs_db.filestore / "storage" / "assets" / row["fs_filename"]
+        assert hashlib.sha1(stored.read_bytes()).hexdigest() == row["checksum"]
 
 
 def test_options_from_the_server_environment(

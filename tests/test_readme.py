@@ -33,7 +33,10 @@ def test_readme_has_examples() -> None:
 
 
 @pytest.mark.parametrize("example", examples())
-def test_readme_example_runs(example: str, odoo_db: OdooTestDb) -> None:
+def test_readme_example_runs(
+    example: str, odoo_db: OdooTestDb, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # examples may write files (bundle report)
     args = shlex.split(example)[1:]
     if "--rtl" in args and RTLCSS is None:
         pytest.skip(tools.RTLCSS.missing())

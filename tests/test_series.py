@@ -27,7 +27,7 @@ PAD, INNER = " " * 20, " " * 24
 
 def test_every_series_from_12_to_19_has_a_profile() -> None:
     assert supported_series() == ("12.0", "13.0", "14.0", "15.0", "16.0", "17.0", "18.0", "19.0")
-    assert [s for s, p in PROFILES.items() if p.buildable] == ["17.0", "18.0", "19.0"]
+    assert [s for s, p in PROFILES.items() if p.buildable] == ["16.0", "17.0", "18.0", "19.0"]
     with pytest.raises(NotOdooDatabase, match=r"Odoo 11\.0 is not a supported series"):
         profile_for("11.0")
 
@@ -384,3 +384,52 @@ def test_legacy_rtl_segments_are_recognised() -> None:
         True,
         8,
     )
+
+
+def test_a_16_database_gets_rows_whose_urls_carry_their_ids(odoo_db: OdooTestDb) -> None:
+    odoo_db.execute("UPDATE ir_module_module SET latest_version = '16.0.1.3' WHERE name = 'base'")
+    odoo_db.execute("CREATE SEQUENCE base_cache_signaling; SELECT nextval('base_cache_signaling')")
+    result = cli(odoo_db, "bundle", "build", "web.assets_frontend", "--json", "--rtl")
+    assert result.exit_code == 0, result.output
+    rows = odoo_db.query(
+        "SELECT id, url, name, website_id FROM ir_attachment WHERE url LIKE '/web/assets/%' ORDER BY id"
+    )
+    assert rows, result.output
+    versions = set()
+    for row_id, url, name, website_id in rows:
+        match = re.fullmatch(
+            r"/web/assets/(\d+)-([0-9a-f]{7})/([12])/(rtl/)?(web\.assets_frontend\.min\.(?:js|css))", url
+        )
+        assert match, url
+        assert int(match[1]) == row_id and int(match[3]) == website_id and match[5] == name
+        versions.add((website_id, match[2]))
+    # One version per bundle and website, whatever the type or direction.
+    assert len(versions) == len({w for w, _ in versions}) == 2
+    [(signal,)] = odoo_db.query("SELECT last_value FROM base_cache_signaling")
+    assert signal > 1  # workers drop their cached links (with ids) after each write
+    again = cli(odoo_db, "bundle", "build", "web.assets_frontend", "--json", "--rtl")
+    assert {o["status"] for o in json.loads(again.output)["bundles"]} == {"skipped"}
+    check = cli(odoo_db, "bundle", "check")
+    assert "web.assets_frontend.min.css: current version not built" not in check.output
+    assert "web/assets/%-" in check.output  # the pages not built yet are named by their pattern
+
+
+@pytest.mark.parametrize(("series", "built"), [("17.0", False), ("18.0", True), ("19.0", True)])
+def test_the_print_bundle_is_a_backend_page_bundle_from_18_on(
+    odoo_db: OdooTestDb, series: str, built: bool
+) -> None:
+    manifest = odoo_db.addons.root / "addons" / "web" / "__manifest__.py"
+    text = manifest.read_text()
+    manifest.write_text(
+        text.replace(
+            '"web.assets_web": [',
+            '"web.assets_web_print": [\n            ("include", "web._assets_helpers"),\n            "web/static/src/scss/report.scss",\n        ],\n        "web.assets_web": [',
+            1,
+        )
+    )
+    odoo_db.execute(f"UPDATE ir_module_module SET latest_version = '{series}.1.0' WHERE name = 'base'")
+    result = cli(odoo_db, "bundle", "build", "--json")
+    assert result.exit_code == 0, result.output
+    names = {(o["bundle"], o["ext"]) for o in json.loads(result.output)["bundles"] if o["status"] == "built"}
+    assert (("web.assets_web_print", "min.css") in names) is built
+    assert ("web.assets_web_print", "min.js") not in names

@@ -247,15 +247,19 @@ def test_relative_require_path_is_a_pattern_as_in_odoo() -> None:
     out = transpile(URL, 'const a = require("./a$");')
     assert out.startswith("odoo.define('@web/core/thing', ['@web/core/a$'],")
     assert 'const a = require("./a$");' in out
-    with pytest.raises(CompilationError, match=r"^/web/static/src/core/thing\.js: cannot rewrite require"):
-        transpile(URL, 'const a = require("./a(");')
+    with pytest.raises(CompilationError, match=r"^/web/static/src/core/thing\.js:2: cannot rewrite require"):
+        transpile(URL, '// a module\nconst a = require("./a(");')
 
 
-def test_relative_require_outside_static_names_the_file() -> None:
+def test_relative_require_outside_static_names_the_file_and_line() -> None:
     with pytest.raises(
-        CompilationError, match=r"^/web/static/src/a\.js: require\('\.\./\.\./x'\) points to /web/x, outside"
+        CompilationError,
+        match=r"^/web/static/src/a\.js:4: require\('\.\./\.\./x'\) points to /web/x, outside static/src,",
     ):
-        transpile("/web/static/src/a.js", 'import { x } from "../../x";')
+        transpile(
+            "/web/static/src/a.js",
+            '/** @odoo-module */\n\nimport { y } from "./y";\nimport { x } from "../../x";',
+        )
 
 
 def test_multi_line_imports_and_exports() -> None:

@@ -12,6 +12,9 @@ filters on stdin/stdout. That makes it cacheable and safe to run in parallel.
 
 Each function picks its own kinds from the sources (`.js` + `.xml` templates for JS;
 `.css`, `.scss`, `.sass`, `.less` for CSS) by the url's extension, in the given order.
+
+The compilers (rjsmin, libsass, lxml) are imported by the first call that needs them: a run
+that compiles nothing, or only needs the types below, does not pay for them.
 """
 
 from __future__ import annotations
@@ -19,11 +22,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from odoo_assets.compilation import javascript, stylesheets, templates
 from odoo_assets.compilation.rules import ScriptRules, StyleRules
 from odoo_assets.compilation.sourcemap import SourceMap, source_root_for
 from odoo_assets.errors import CompilationError
+
+if TYPE_CHECKING:
+    from odoo_assets.compilation.stylesheets import CssError, Stylesheet
 
 __all__ = [
     "CompileOptions",
@@ -106,9 +112,13 @@ def _templates(bundle: str, assets: Sequence[SourceAsset], debug: bool, rules: S
     xml_assets = [a for a in assets if a.extension == "xml"]
     if not xml_assets:
         return ""
+    from odoo_assets.compilation import templates
+
     if rules.templates == "per_template":
         return templates.registration_block(bundle, [(a.url, a.content, a.error) for a in xml_assets])
-    files = [(a.url, templates.read_template_file(a.url, a.content, a.error)) for a in xml_assets]
+    files = [
+        (a.url, templates.read_template_file(a.url, a.content, a.error, mark_lines=True)) for a in xml_assets
+    ]
     try:
         merged = templates.merge_templates(files, show_inherit_info=debug)
     except CompilationError as exc:
@@ -130,6 +140,8 @@ def compile_js(
     Raises CompilationError naming the bundle and file for a module outside static/src|lib|tests,
     an unresolvable relative require, or a template inheritance error.
     """
+    from odoo_assets.compilation import javascript
+
     scripts = []
     for asset in assets:
         if asset.extension != "js":
@@ -162,10 +174,10 @@ def compile_js(
 # --- Stylesheets -------------------------------------------------------------------------------
 
 
-def _sheets(
-    assets: Sequence[SourceAsset], errors: list[stylesheets.CssError]
-) -> list[stylesheets.Stylesheet]:
+def _sheets(assets: Sequence[SourceAsset], errors: list[CssError]) -> list[Stylesheet]:
     """The bundle's stylesheets, rewritten per file; unreadable ones are empty, with an error."""
+    from odoo_assets.compilation import stylesheets
+
     sheets = []
     for asset in assets:
         kind = asset.extension
@@ -198,7 +210,7 @@ def error_stylesheet(errors: Sequence[str], previous_css: str | None = None) -> 
     return CSS_ERROR_HEADER.join([previous, banner])
 
 
-def _raise_first(bundle: str, errors: Sequence[stylesheets.CssError]) -> None:
+def _raise_first(bundle: str, errors: Sequence[CssError]) -> None:
     more = f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
     message = errors[0].message
     if bundle not in message:
@@ -225,7 +237,9 @@ def compile_css(
     None — cut at an earlier error banner, followed by the banner listing all errors (a single
     `.css`/`.min.css` file, no source map). RTL without the rtlcss command always raises.
     """
-    errors: list[stylesheets.CssError] = []
+    from odoo_assets.compilation import stylesheets
+
+    errors: list[CssError] = []
     sheets = _sheets(assets, errors)
     tools = stylesheets.ToolOptions(
         bootstrap_scss_dir=options.bootstrap_scss_dir,

@@ -1,8 +1,9 @@
 """A compilation cache keyed by content, shared by runs, websites and databases.
 
 The key covers everything compilation depends on (the ordered inputs' urls and contents,
-series, direction, debug, the source map URL, the tool version, the rtlcss and lessc
-executables where they are used), so a hit is always valid.
+series, direction, debug, the source map URL, the tool version, the versions of the
+compiling libraries, the rtlcss and lessc executables where they are used), so a hit is
+always valid.
 Entries are written atomically (temporary file + rename), carry their own checksum so a damaged
 entry is detected and dropped, and the directory is pruned to a size bound, oldest use first.
 Several processes may share one directory.
@@ -10,18 +11,32 @@ Several processes may share one directory.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 
 from odoo_assets import __version__
 from odoo_assets.compilation import CompiledFile, CompileOptions, SourceAsset
 
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+
+
+@functools.cache
+def library_versions() -> tuple[str, ...]:
+    """libsass, rjsmin, rcssmin and lxml change output bytes between releases."""
+    versions = []
+    for name in ("libsass", "rjsmin", "rcssmin", "lxml"):
+        try:
+            versions.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name} missing")
+    return tuple(versions)
 
 
 def default_cache_dir(env: dict[str, str] | None = None) -> Path:
@@ -46,6 +61,7 @@ def compilation_key(
     digest = hashlib.sha256()
     head = (
         __version__,
+        library_versions(),
         bundle,
         asset_type,
         rtl,

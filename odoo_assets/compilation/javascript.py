@@ -92,12 +92,13 @@ def is_odoo_module(url: str, content: str, rules: ScriptRules = _DEFAULT_RULES) 
     return header is not None
 
 
-def url_to_module_path(url: str) -> str:
-    """`/web/static/src/core/registry.js` → `@web/core/registry`."""
+def url_to_module_path(url: str, where: str | None = None) -> str:
+    """`/web/static/src/core/registry.js` → `@web/core/registry`; `where` names the file (and
+    line) in the error."""
     match = _MODULE_URL.match(url)
     if not match:
         raise CompilationError(
-            f"{url}: an Odoo module must live under static/src, static/lib or static/tests"
+            f"{where or url}: an Odoo module must live under static/src, static/lib or static/tests"
         )
     rest = match["rest"]
     if rest.endswith(("/index.js", "/index")):
@@ -108,8 +109,9 @@ def url_to_module_path(url: str) -> str:
     return f"@{match['module']}{prefix}{rest}"
 
 
-def relative_to_module_path(url: str, relative: str) -> str:
-    """Resolve `./x` / `../x` against the file's url into a module name."""
+def relative_to_module_path(url: str, relative: str, where: str | None = None) -> str:
+    """Resolve `./x` / `../x` against the file's url into a module name; `where` names the
+    file (and line) in the error."""
     url_parts = url.split("/")
     rel_parts = relative.split("/")
     up = rel_parts.count("..") + 1
@@ -118,9 +120,15 @@ def relative_to_module_path(url: str, relative: str) -> str:
         return url_to_module_path(joined)
     except CompilationError:
         raise CompilationError(
-            f"{url}: require({relative!r}) points to {joined}, outside static/src, static/lib"
-            " and static/tests"
+            f"{where or url}: require({relative!r}) points to {joined}, outside static/src,"
+            " static/lib and static/tests"
         ) from None
+
+
+def line_of(url: str, original: str, text: str, start: int = 0) -> str:
+    """`<url>:<line>` of the first `text` in the file as written (the file alone if absent)."""
+    index = original.find(text, start)
+    return f"{url}:{original.count(chr(10), 0, index) + 1}" if index >= 0 else url
 
 
 # --- Rewrite helpers ---------------------------------------------------------------------------
@@ -139,7 +147,7 @@ def _object_literal(names: str) -> str:
     return "{" + ", ".join(_as_to_colon(item) for item in names[1:-1].split(",")) + "}"
 
 
-def _replace_require(url: str, content: str, quote: str, path: str, module_path: str) -> str:
+def _replace_require(where: str, content: str, quote: str, path: str, module_path: str) -> str:
     """Rewrite every `require(<quote><path><quote>)` of the file to the module name.
 
     The path is used as a pattern, not escaped: a path with regex syntax in it behaves as it
@@ -148,7 +156,7 @@ def _replace_require(url: str, content: str, quote: str, path: str, module_path:
     try:
         return re.sub(rf"require\({quote}{path}{quote}\)", f'require("{module_path}")', content)
     except re.error as exc:
-        raise CompilationError(f"{url}: cannot rewrite require({quote}{path}{quote}): {exc}") from None
+        raise CompilationError(f"{where}: cannot rewrite require({quote}{path}{quote}): {exc}") from None
 
 
 def _scanned_requires(content: str) -> list[tuple[str, str]]:
@@ -176,26 +184,32 @@ def _scanned_requires(content: str) -> list[tuple[str, str]]:
     return found
 
 
-def _resolve_requires(url: str, content: str, dependencies: dict[str, None]) -> str:
-    """17/18: relative requires become module names; every required module is a dependency."""
+def _resolve_requires(url: str, content: str, dependencies: dict[str, None], original: str) -> str:
+    """17/18: relative requires become module names; every required module is a dependency.
+
+    Errors name the line of the path in the file as written (`original`)."""
     if "require(" not in content:
         return content
     for quote, path in _scanned_requires(content):
         module_path = path
         if path.startswith(".") and "/" in path:
-            module_path = relative_to_module_path(url, path)
-            content = _replace_require(url, content, quote, path, module_path)
+            where = line_of(url, original, f"{quote}{path}{quote}")
+            module_path = relative_to_module_path(url, path, where)
+            content = _replace_require(where, content, quote, path, module_path)
         dependencies.setdefault(module_path, None)
     return content
 
 
-def _resolve_requires_16(url: str, content: str) -> str:
+def _resolve_requires_16(url: str, content: str, original: str) -> str:
     if "require(" not in content:
         return content
     for m in list(_REQUIRE_16.finditer(content)):
         path = m["path"]
         if path.startswith(".") and "/" in path:
-            content = _replace_require(url, content, m["q"], path, relative_to_module_path(url, path))
+            where = line_of(url, original, f"{m['q']}{path}{m['q']}")
+            content = _replace_require(
+                where, content, m["q"], path, relative_to_module_path(url, path, where)
+            )
     return content
 
 
@@ -365,7 +379,10 @@ def _alias_module(module_path: str, content: str, rules: ScriptRules) -> str:
 
 def transpile(url: str, content: str, rules: ScriptRules = _DEFAULT_RULES) -> str:
     """Rewrite an ES module into Odoo's `odoo.define(name, deps, factory)` form."""
-    module_path = url_to_module_path(url)
+    original = content
+    # A misplaced module is the file's fault: point at its module tag, or at its first line.
+    tag = "@odoo-module"
+    module_path = url_to_module_path(url, line_of(url, content, tag) if tag in content else f"{url}:1")
     alias = _alias_module(module_path, content, rules)
     for step in _IMPORT_STEPS_KEEP_INDENT if rules.bare_import_keeps_indent else _IMPORT_STEPS:
         content = step(content)
@@ -373,9 +390,9 @@ def transpile(url: str, content: str, rules: ScriptRules = _DEFAULT_RULES) -> st
     if rules.define_form == "async":
         # The async form resolves relative requires before dropping `/index`, and lists no
         # dependencies.
-        content = _remove_index(_resolve_requires_16(url, content))
+        content = _remove_index(_resolve_requires_16(url, content, original))
     else:
-        content = _resolve_requires(url, _remove_index(content), dependencies)
+        content = _resolve_requires(url, _remove_index(content), dependencies, original)
     for step in _EXPORT_STEPS:
         content = step(content)
     if rules.define_form == "async":

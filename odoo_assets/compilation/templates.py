@@ -33,12 +33,28 @@ def _hasclass(context: Any, *classes: str) -> bool:
 _XPATH_EXTENSIONS = {(None, "hasclass"): _hasclass}
 
 
-def read_template_file(url: str, content: str | None, error: str | None = None) -> str:
+# Carries a template's line in its file from reading to merging (for error messages); merging
+# takes it off again, so it never reaches a bundle.
+LINE_ATTRIBUTE = "data-odoo-assets-line"
+
+
+def _start_line(lines: Sequence[str], tag: str, line: int) -> int:
+    """The line a start tag opens on: the parser gives the one it closes on."""
+    for number in range(min(line, len(lines)), 0, -1):
+        if f"<{tag}" in lines[number - 1]:
+            return number
+    return line
+
+
+def read_template_file(
+    url: str, content: str | None, error: str | None = None, *, mark_lines: bool = False
+) -> str:
     """The templates of one XML file as a string of elements (Odoo's XMLAsset content).
 
     A file that could not be read contributes Odoo's `console.error(…)` text, which holds no
     template: like Odoo, the bundle is built without that file's templates.
     A file that does not parse becomes a `parsing_error…` template showing the parser message.
+    `mark_lines` gives each template its line in the file, for merge_templates' errors.
     """
     if content is None:
         return f"console.error({json.dumps(error or f'Could not get content for {url}.')});"
@@ -50,6 +66,12 @@ def read_template_file(url: str, content: str | None, error: str | None = None) 
             f'<t t-name="parsing_error{name}"><parsererror>Invalid XML template: {url} \n'
             f" {exc.msg} </parsererror></t>"
         )
+    templates = list(root) if root.tag in ("templates", "template", "odoo") else [root]
+    if mark_lines:
+        lines = content.split("\n")
+        for template in templates:
+            if isinstance(template.tag, str) and isinstance(template.sourceline, int):
+                template.set(LINE_ATTRIBUTE, str(_start_line(lines, template.tag, template.sourceline)))
     if root.tag in ("templates", "template"):
         return "".join(etree.tostring(child, encoding="unicode") for child in root)
     return etree.tostring(root, encoding="unicode")
@@ -248,7 +270,9 @@ def merge_templates(files: Sequence[tuple[str, str]], show_inherit_info: bool = 
         for element in list(tree):
             if not isinstance(element.tag, str):
                 continue
-            _merge_one(by_addon, own, addon, url, element, show_inherit_info)
+            line = element.attrib.pop(LINE_ATTRIBUTE, None)
+            where = f"{url}:{line}" if line else url
+            _merge_one(by_addon, own, addon, (url, where), element, show_inherit_info)
     root = etree.Element("root")
     for templates in by_addon.values():
         for template, urls in templates.values():
@@ -291,10 +315,12 @@ def _merge_one(
     by_addon: dict[str, dict[str, tuple[Any, list[str]]]],
     own: dict[str, tuple[Any, list[str]]],
     addon: str,
-    url: str,
+    place: tuple[str, str],
     element: Any,
     show_inherit_info: bool,
 ) -> None:
+    """Add one template of a file; `place` is (url, the url with the template's line)."""
+    url, where = place
     name = element.get("t-name")
     if name is not None:
         first, _, rest = name.partition(".")
@@ -304,7 +330,7 @@ def _merge_one(
     if parent_ref is not None:
         mode = element.get("t-inherit-mode", "primary")
         if mode not in ("primary", "extension"):
-            raise CompilationError(f"{url}: invalid t-inherit-mode {mode!r} for template {name!r}")
+            raise CompilationError(f"{where}: invalid t-inherit-mode {mode!r} for template {name!r}")
         parent_addon, dot, parent_name = parent_ref.partition(".")
         if not dot:
             parent_addon, parent_name = addon, parent_ref
@@ -313,12 +339,12 @@ def _merge_one(
                 parent_addon, parent_name = addon, parent_ref
             else:
                 raise CompilationError(
-                    f"{url}: template {name!r} inherits {parent_ref!r}, whose addon"
+                    f"{where}: template {name!r} inherits {parent_ref!r}, whose addon"
                     f" {parent_addon!r} has no templates earlier in the bundle"
                 )
         if parent_name not in by_addon[parent_addon]:
             raise CompilationError(
-                f"{url}: template {addon}.{name} inherits {parent_addon}.{parent_name},"
+                f"{where}: template {addon}.{name} inherits {parent_addon}.{parent_name},"
                 " which is not defined earlier in the bundle"
             )
         parent_tree, parent_urls = by_addon[parent_addon][parent_name]
@@ -326,31 +352,31 @@ def _merge_one(
         specs = _inherit_comments(url, element) if show_inherit_info else list(element)
         if mode == "primary":
             parent_tree.tag = element.tag
-        result = apply_inheritance_checked(url, parent_tree, specs)
+        result = apply_inheritance_checked(where, parent_tree, specs)
         if mode == "primary":
             for attr, value in element.attrib.items():
                 if attr not in ("t-inherit", "t-inherit-mode"):
                     result.set(attr, value)
             if not name:
-                raise CompilationError(f"{url}: a primary template needs a t-name")
+                raise CompilationError(f"{where}: a primary template needs a t-name")
             own[name] = (result, [*parent_urls, url])
         else:
             by_addon[parent_addon][parent_name] = (result, [*parent_urls, url])
     elif name:
         if name in own:
-            raise CompilationError(f"{url}: template {name!r} already exists in addon {addon!r}")
+            raise CompilationError(f"{where}: template {name!r} already exists in addon {addon!r}")
         own[name] = (element, [url])
     elif element.get("t-extend"):
         own[f"{element.get('t-extend')}__extend_{len(own)}"] = (element, [url])
     else:
-        raise CompilationError(f"{url}: a template has no t-name")
+        raise CompilationError(f"{where}: a template has no t-name")
 
 
-def apply_inheritance_checked(url: str, parent: Any, specs: Sequence[Any]) -> Any:
+def apply_inheritance_checked(where: str, parent: Any, specs: Sequence[Any]) -> Any:
     try:
         return apply_inheritance(parent, specs)
     except CompilationError as exc:
-        raise CompilationError(f"{url}: {exc}") from None
+        raise CompilationError(f"{where}: {exc}") from None
 
 
 def templates_string(xml: str) -> str:

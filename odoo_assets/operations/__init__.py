@@ -4,13 +4,15 @@ Everything a command does is a function taking a Workspace (one open Odoo databa
 its server's configuration) and a request, and returning a result record:
 
     workspace    the database, addons and filestore of one server; bundle variants and URLs
-    planning     what a request means: pages, lazily loaded bundles, right-to-left variants
-    building     compile once per distinct input (cached, in parallel), store in order
+    building     plan (odoo_assets.planning), compile once per distinct input (cached, in
+                 parallel), store in order
     maintenance  list, purge, regenerate and check what is stored
+    reporting    the size report of a database's bundles, compiled in memory
     inspection   one bundle's files, origins, versions and stored rows
 """
 
 from odoo_assets.operations.building import (
+    BuildRequest,
     BuildResult,
     CompileJob,
     Compiler,
@@ -37,7 +39,7 @@ from odoo_assets.operations.maintenance import (
     remove_rows,
     select_for_purge,
 )
-from odoo_assets.operations.planning import BuildRequest, Plan, plan_variants
+from odoo_assets.operations.reporting import size_report
 from odoo_assets.operations.workspace import (
     Progress,
     Variant,
@@ -49,6 +51,7 @@ from odoo_assets.operations.workspace import (
     row_status,
     variant_url,
 )
+from odoo_assets.planning import Plan, plan_variants
 from odoo_assets.versions import ANY_UNIQUE
 
 __all__ = [
@@ -87,5 +90,6 @@ __all__ = [
     "run_job",
     "run_variants",
     "select_for_purge",
+    "size_report",
     "variant_url",
 ]

@@ -3,39 +3,52 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
-import stat
-import sys
-import threading
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Executor, Future, as_completed
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from odoo_assets.compilation import CompiledFile, CompileOptions, SourceAsset, compile_css, compile_js
-from odoo_assets.compilation.cache import CompileCache, compilation_key
+from odoo_assets.compilation import CompiledFile
 from odoo_assets.errors import CompilationError, OdooAssetsError
-from odoo_assets.operations.planning import BuildRequest, plan_variants
+from odoo_assets.installation import collect_warnings, map_url, warnings_of_type
+from odoo_assets.jobs import CompileJob, Compiler, CompileSession, Output, run_job
 from odoo_assets.operations.workspace import (
     Progress,
     Variant,
     Workspace,
     blob_ok,
-    collect_warnings,
     entries_of_type,
     log,
     log_removal,
     report_warnings,
     variant_url,
-    warnings_of_type,
 )
+from odoo_assets.planning import VariantChoice, plan_variants
 from odoo_assets.resolution import AssetWarning
 from odoo_assets.storage import attachments as att
 from odoo_assets.storage.filestore import BlobWrite
-from odoo_assets.versions import ANY_UNIQUE, AssetType
+from odoo_assets.versions import ANY_UNIQUE
+
+__all__ = [
+    "BuildRequest",
+    "BuildResult",
+    "CompileJob",
+    "CompileSession",
+    "Compiler",
+    "Outcome",
+    "build",
+    "ensure_writable",
+    "plan_variants",
+    "run_job",
+    "run_variants",
+]
+
+
+@dataclass(frozen=True)
+class BuildRequest(VariantChoice):
+    force: bool = False
+    dry_run: bool = False
+    css_error_fallback: bool = False
 
 
 @dataclass
@@ -85,183 +98,16 @@ class BuildResult:
         }
 
 
-def _map_url(ws: Workspace, variant: Variant, unique: str) -> str | None:
-    return variant_url(ws, variant, unique, f"{variant.asset_type}.map") if variant.debug else None
-
-
-@dataclass(frozen=True)
-class CompileJob:
-    """Everything one compilation needs; picklable, so it can run in another process."""
-
-    bundle: str
-    asset_type: AssetType
-    assets: tuple[SourceAsset, ...]
-    options: CompileOptions
-    rtl: bool = False
-    debug: bool = False
-    map_url: str | None = None
-    previous_css: str | None = None  # the last good CSS, for the error fallback
-
-    def key(self) -> str:
-        extra = () if self.previous_css is None else (SourceAsset("<previous>", self.previous_css),)
-        return compilation_key(
-            self.bundle,
-            self.asset_type,
-            (*self.assets, *extra),
-            self.options,
-            rtl=self.rtl,
-            debug=self.debug,
-            map_url=self.map_url,
-        )
-
-    def run(self) -> tuple[CompiledFile, ...]:
-        if self.asset_type == "js":
-            return compile_js(self.bundle, self.assets, self.options, debug=self.debug, map_url=self.map_url)
-        return compile_css(
-            self.bundle,
-            self.assets,
-            self.options,
-            rtl=self.rtl,
-            debug=self.debug,
-            map_url=self.map_url,
-            previous_css=self.previous_css,
-        )
-
-
-PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent ends
-
-
-def _forked_compiler(parent: int) -> None:
-    """Start of a forked compiler process: let go of the sockets it inherited (the run's
-    database connections), so that a killed run's sessions end with it and release their
-    locks, and end with the run (Linux) instead of waiting for work forever."""
-    fds = "/proc/self/fd"
-    for name in os.listdir(fds) if os.path.isdir(fds) else ():
-        with contextlib.suppress(OSError):
-            if stat.S_ISSOCK(os.fstat(int(name)).st_mode):
-                os.close(int(name))  # no protocol message: the parent's session goes on
-    if sys.platform == "linux":
-        import ctypes
-
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    if os.getppid() != parent:  # the run ended before the signal was asked for
-        os._exit(0)
-
-
-def compiler_pool(workers: int) -> Executor:
-    """Forked compiler processes (the parent's imports and caches come for free)."""
-    # Imported here: a run with nothing to compile should not pay for it.
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    return ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("fork"),
-        initializer=_forked_compiler,
-        initargs=(os.getpid(),),
-    )
-
-
-def run_job(job: CompileJob) -> tuple[CompiledFile, ...] | CompilationError:
-    """Compile, returning the error instead of raising it (pool-friendly)."""
-    try:
-        return job.run()
-    except CompilationError as exc:
-        return exc
-
-
-Output = tuple[CompiledFile, ...] | CompilationError
-
-
-@dataclass
-class Compiler:
-    """Runs compile jobs: from the cache when it can, on several processes when asked.
-
-    Jobs are submitted while the run is still preparing the next variants, so reading and
-    resolving overlap with compiling.
-    """
-
-    workers: int = 1
-    cache: CompileCache | None = None
-    ran: list[str] = field(default_factory=list)  # keys of the jobs that really ran a compiler
-    last_results: dict[str, Output] = field(default_factory=dict)
-    last_jobs: dict[str, CompileJob] = field(default_factory=dict)
-
-    @property
-    def compiled(self) -> int:
-        return len(self.ran)
-
-    @contextmanager
-    def session(self) -> Iterator[CompileSession]:
-        # Forked workers only from a single-threaded process (fork copies one thread).
-        session = CompileSession(self, self.workers if threading.active_count() == 1 else 1)
-        try:
-            yield session
-        finally:
-            if session.pool is not None:
-                session.pool.shutdown(cancel_futures=True)
-
-    def run(self, jobs: dict[str, CompileJob]) -> dict[str, Output]:
-        with self.session() as session:
-            for key, job in jobs.items():
-                session.submit(key, job)
-            return session.results()
-
-
-@dataclass
-class CompileSession:
-    compiler: Compiler
-    workers: int = 1
-    pool: Executor | None = None  # started by the first job that has to be compiled
-    jobs: dict[str, CompileJob] = field(default_factory=dict)
-    done: dict[str, Output] = field(default_factory=dict)
-    futures: dict[str, Future[Output]] = field(default_factory=dict)
-
-    def submit(self, key: str, job: CompileJob) -> None:
-        if key in self.jobs:
-            return
-        self.jobs[key] = job
-        cache = self.compiler.cache
-        cached = cache.get(key) if cache else None
-        if cached is not None:
-            self.done[key] = cached
-        elif self.workers > 1:
-            if self.pool is None:
-                self.pool = compiler_pool(self.workers)
-            self.futures[key] = self.pool.submit(run_job, job)
-
-    def results(self, on_result: Callable[[str, Output], None] | None = None) -> dict[str, Output]:
-        """Every job's output. `on_result` sees each one as soon as it is known: cached ones
-        first, then pool results as they complete, so the caller's work on them overlaps
-        with the compilations still running."""
-        for key in list(self.done):
-            if on_result is not None:
-                on_result(key, self.done[key])
-        pending = {future: key for key, future in self.futures.items()}
-        for future in as_completed(pending):
-            self._record(pending[future], future.result(), on_result)
-        for key, job in self.jobs.items():
-            if key not in self.done:
-                self._record(key, run_job(job), on_result)
-        self.compiler.last_results = {key: self.done[key] for key in self.jobs}
-        self.compiler.last_jobs = dict(self.jobs)
-        return self.compiler.last_results
-
-    def _record(self, key: str, output: Output, on_result: Callable[[str, Output], None] | None) -> None:
-        self.done[key] = output
-        self.compiler.ran.append(key)
-        if self.compiler.cache is not None and not isinstance(output, CompilationError):
-            self.compiler.cache.put(key, output)
-        if on_result is not None:
-            on_result(key, output)
-
-
 def _newest_by_url(ws: Workspace) -> dict[str, att.BundleAttachment]:
     """The row Odoo serves for each bundle URL (its newest), read once per run for planning."""
     newest: dict[str, att.BundleAttachment] = {}
-    for row in att.list_bundle_attachments(ws.db.conn, website_column=ws.attachment_defaults()[1]):
-        newest[row.url or ""] = row  # ordered by url, then id
+    identity = ws.profile.urls.identity
+    for row in att.list_bundle_attachments(
+        ws.db.conn, ws.profile.urls.like, website_column=ws.attachment_defaults()[1]
+    ):
+        key = identity(row.url or "")
+        if key not in newest or newest[key].id < row.id:
+            newest[key] = row
     ws.db.conn.rollback()
     return newest
 
@@ -317,7 +163,7 @@ def _prepare(
         ws.compile_options(),
         rtl=variant.rtl,
         debug=variant.debug,
-        map_url=_map_url(ws, variant, planned.unique),
+        map_url=map_url(ws, variant, planned.unique),
         previous_css=_previous_css(ws, variant) if ws.css_error_fallback else None,
     )
     planned.key = job.key()
@@ -481,13 +327,18 @@ class _BlobWriter:
                 self.ws.filestore.write_blob(
                     data, legacy_shard=self.ws.profile.legacy_shard, replace_damaged=True
                 )
-                if data and self.ws.blobs.route(compiled.mimetype, len(data)).kind == "file"
+                if data and self.ws.blobs.route(stored_mimetype(self.ws, compiled), len(data)).kind == "file"
                 else None
                 for compiled, data in zip(output, self.datas(key, output), strict=True)
             ]
         for blob in self.blobs.get(key, ()):
             if blob is not None:
                 self.ws.forget_blob(blob.store_fname)
+
+
+def stored_mimetype(ws: Workspace, compiled: CompiledFile) -> str:
+    """The mimetype a compiled file's row gets (source maps: the series' own)."""
+    return ws.profile.map_mimetype if compiled.ext.endswith(".map") else compiled.mimetype
 
 
 def _failed(ws: Workspace, variant: Variant, exc: Exception) -> Outcome:
@@ -536,7 +387,7 @@ def _store(
         att.bundle_locks(conn, primary)
         todo = list(range(len(variants)))
         if not force:
-            newest = att.newest_by_url(conn, primary, website_column=website_column)
+            newest = _stored_versions(ws, primary, website_column)
             todo = [
                 i for i in todo if primary[i] not in newest or not blob_ok(ws, newest[primary[i]], fresh=True)
             ]
@@ -545,21 +396,20 @@ def _store(
             return ids
         kept: list[att.KeptVersion] = []
         names = [f"{variants[0][0].bundle}.{compiled.ext}" for compiled in files]
+        mimetypes = [stored_mimetype(ws, compiled) for compiled in files]
         destinations = [
-            ws.blobs.route(compiled.mimetype, len(data)) for compiled, data in zip(files, datas, strict=True)
+            ws.blobs.route(mimetype, len(data)) for mimetype, data in zip(mimetypes, datas, strict=True)
         ]
         # Objects in an object storage are named before any table lock (see BlobStores).
         remotes = [
-            ws.blobs.plan_remote(
-                dest.code, name=name, mimetype=compiled.mimetype, content=data, count=len(todo)
-            )
+            ws.blobs.plan_remote(dest.code, name=name, mimetype=mimetype, content=data, count=len(todo))
             if dest.kind == "remote" and dest.code and data
             else None
-            for compiled, data, name, dest in zip(files, datas, names, destinations, strict=True)
+            for data, name, mimetype, dest in zip(datas, names, mimetypes, destinations, strict=True)
         ]
         ws.blobs.lock_gc_table(conn)
-        for compiled, data, blob, name, dest, remote in zip(
-            files, datas, blobs, names, destinations, remotes, strict=True
+        for compiled, data, blob, name, mimetype, dest, remote in zip(
+            files, datas, blobs, names, mimetypes, destinations, remotes, strict=True
         ):
             urls = [variant_url(ws, variants[i][0], variants[i][1], compiled.ext) for i in todo]
             rows = att.insert_bundle_attachments(
@@ -568,12 +418,16 @@ def _store(
                 name=name,
                 urls=urls,
                 content=data,
-                mimetype=ws.profile.map_mimetype if compiled.ext.endswith(".map") else compiled.mimetype,
+                mimetype=mimetype,
                 location="db" if dest.kind == "db" else "file",
                 company_id=company_id,
                 website_column=website_column,
                 legacy_shard=ws.profile.legacy_shard,
                 index_other_types=ws.profile.index_other_types,
+                website_ids=[variants[i][0].website_id for i in todo]
+                if ws.profile.rows_carry_website
+                else None,
+                id_in_url=ws.profile.urls.carries_id,
                 lz4=ws.lz4,
                 blob=blob,
                 remote=remote,
@@ -608,6 +462,20 @@ def _store(
         conn.rollback()
         raise
     return ids
+
+
+def _stored_versions(
+    ws: Workspace, urls: Sequence[str], website_column: bool
+) -> dict[str, att.BundleAttachment]:
+    """The newest row of each URL; where URLs carry the row's id, of each URL pattern."""
+    if not ws.profile.urls.carries_id:
+        return att.newest_by_url(ws.db.conn, urls, website_column=website_column)
+    found = {}
+    for url in urls:
+        rows = att.find_bundle_attachments(ws.db.conn, url, website_column=website_column)
+        if rows:
+            found[url] = max(rows, key=lambda row: row.id)
+    return found
 
 
 def build(

@@ -5,111 +5,73 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from odoo_assets import sources
-from odoo_assets.addons import (
-    AddonIndex,
-    active_addons,
-    addons_search_path,
-    installed_addons,
-    server_wide_modules,
-    sort_addons,
-)
-from odoo_assets.compilation import CompileOptions, SourceAsset
+from odoo_assets.addons import AddonIndex, addons_search_path, installed_addons, server_wide_modules
 from odoo_assets.config import Settings
-from odoo_assets.errors import AddonsPathError, ConfigError, OdooAssetsError, ResolutionError
-from odoo_assets.globbing import Globber
-from odoo_assets.resolution import (
-    AssetWarning,
-    AttachmentAsset,
-    BundleEntry,
-    IrAssetRow,
-    ResolutionContext,
-    ResolvedBundle,
-    known_bundles,
-    resolve_bundle,
+from odoo_assets.errors import AddonsPathError, ConfigError
+from odoo_assets.installation import (
+    DatabaseFacts,
+    Installation,
+    Progress,
+    Variant,
+    current_version,
+    entries_of_type,
+    group_by_bundle,
+    map_url,
+    variant_url,
 )
-from odoo_assets.series import SeriesProfile, profile_for, supported_series
+from odoo_assets.resolution import AssetWarning, IrAssetRow
+from odoo_assets.series import supported_series
 from odoo_assets.storage import attachments as att
 from odoo_assets.storage import database
 from odoo_assets.storage.blobstores import BlobStores, open_blob_stores
-from odoo_assets.storage.database import OdooDatabase, StoredFile, Website
+from odoo_assets.storage.database import OdooDatabase, StoredFile
 from odoo_assets.storage.filestore import BlobStatus, Filestore
 from odoo_assets.storage.server_env import ServerEnvironment, load_server_environment
-from odoo_assets.versions import (
-    JS_EXTENSIONS,
-    STYLESHEET_EXTENSIONS,
-    TEMPLATE_EXTENSIONS,
-    AssetType,
-)
+
+__all__ = [
+    "DatabaseFacts",
+    "Progress",
+    "Variant",
+    "Workspace",
+    "addons_path_error",
+    "blob_ok",
+    "current_version",
+    "entries_of_type",
+    "list_databases",
+    "log_removal",
+    "map_url",
+    "open_workspace",
+    "read_facts",
+    "report_warnings",
+    "row_status",
+    "variant_url",
+]
 
 log = logging.getLogger("odoo_assets")
-
-
-@dataclass(frozen=True)
-class Progress:
-    """Callbacks for long work; the default does nothing (cron, pipes, library use)."""
-
-    start: Callable[[int], None] = lambda total: None
-    advance: Callable[[str], None] = lambda item: None
 
 
 # --- Workspace ---------------------------------------------------------------------------------
 
 
-@dataclass
-class Workspace:
+@dataclass(kw_only=True)
+class Workspace(Installation):
     """One Odoo database, its server's addons and filestore, and caches for one run."""
 
-    settings: Settings
     db: OdooDatabase
-    addons: AddonIndex
-    addons_paths: tuple[Path, ...]
-    installed: frozenset[str]
-    ir_assets: dict[str, tuple[IrAssetRow, ...]]
-    websites: list[Website]
-    themes: frozenset[str]
-    website_installed: bool
     filestore: Filestore
     location: str
     blobs: BlobStores  # where each blob lives: filestore, db_datas, object storage
-    rtl_languages: tuple[str, ...] = ()  # active right-to-left language codes
     missing_modules: tuple[str, ...] = ()  # installed, but not on the addons path
     _lz4: bool | None = None
     _blob_status: dict[tuple[str, str | None], BlobStatus] = field(default_factory=dict)
-    _contexts: dict[int | None, ResolutionContext] = field(default_factory=dict)
-    _resolved: dict[tuple[str, int | None], ResolvedBundle] = field(default_factory=dict)
-    # Bundles resolved without looking up any attachment, by what their resolution depended on.
-    _twins: dict[tuple[str, tuple[object, ...]], ResolvedBundle] = field(default_factory=dict)
-    _lookups: dict[int | None, int] = field(default_factory=dict)
     _stored: dict[tuple[str, int | None], StoredFile | None] = field(default_factory=dict)
-    _files: dict[str, SourceAsset] = field(default_factory=dict)
-    _real_dirs: dict[str, str] = field(default_factory=dict)
-    _globs: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
-    _globber: Globber = field(default_factory=Globber)
-    _lazy: dict[SourceAsset, tuple[str, ...]] = field(default_factory=dict)
     _defaults: tuple[int | None, bool] | None = None
-    css_error_fallback: bool = False
-
-    @property
-    def series(self) -> str:
-        return self.db.series
-
-    @property
-    def profile(self) -> SeriesProfile:
-        return profile_for(self.db.series)
-
-    def website(self, website_id: int) -> Website:
-        for website in self.websites:
-            if website.id == website_id:
-                return website
-        known = ", ".join(str(w.id) for w in self.websites) or "none"
-        raise ResolutionError(f"unknown website id {website_id} (websites: {known})")
 
     def attachment_defaults(self) -> tuple[int | None, bool]:
         """company_id of new rows, and whether ir_attachment has website columns (read once)."""
@@ -141,133 +103,49 @@ class Workspace:
         for key in [key for key in self._blob_status if key[0] == store_fname]:
             del self._blob_status[key]
 
+    @property
+    def blob_store(self) -> BlobStores:
+        return self.blobs
+
     def stored_file(self, url: str, website_id: int | None) -> StoredFile | None:
         key = (url, website_id)
         if key not in self._stored:
             self._stored[key] = database.find_stored_file(self.db.conn, url, website_id)
         return self._stored[key]
 
-    def context(self, website_id: int | None) -> ResolutionContext:
-        if website_id not in self._contexts:
-            self._contexts[website_id] = self._make_context(website_id)
-        return self._contexts[website_id]
-
-    def _make_context(self, website_id: int | None) -> ResolutionContext:
-        active = active_addons(
-            self.installed,
-            theme_modules=self.themes if self.website_installed else (),
-            website_theme=self.website(website_id).theme if website_id else None,
-            website_id=website_id if self.website_installed else None,
-        )
-        order = sort_addons(self.addons, active)
-
-        def lookup(url: str) -> AttachmentAsset | None:
-            self._lookups[website_id] = self._lookups.get(website_id, 0) + 1
-            stored = self.stored_file(url, website_id)
-            if stored is None:
-                return None
-            # Content is read later by the sources stage; resolution only needs the date.
-            return AttachmentAsset(url=url, content=b"", last_modified=stored.last_modified)
-
-        return ResolutionContext(
-            addons=self.addons,
-            installed=self.installed,
-            addon_order=order,
-            ir_assets=self.ir_assets,
-            website_installed=self.website_installed,
-            website_id=website_id if self.website_installed else None,
-            attachment_lookup=lookup,
-            glob_cache=self._globs,
-            globber=self._globber,
-        )
-
-    def resolve(self, bundle: str, website_id: int | None) -> ResolvedBundle:
-        key = (bundle, website_id)
-        if key not in self._resolved:
-            twin_key = (bundle, self._resolution_inputs(website_id))
-            twin = self._twins.get(twin_key)
-            if twin is not None:
-                self._resolved[key] = replace(twin, website_id=twin.website_id and website_id)
-            else:
-                lookups = self._lookups.get(website_id, 0)
-                self._resolved[key] = resolve_bundle(self.context(website_id), bundle)
-                if self._lookups.get(website_id, 0) == lookups:
-                    self._twins[twin_key] = self._resolved[key]
-        return self._resolved[key]
-
-    def _resolution_inputs(self, website_id: int | None) -> tuple[object, ...]:
-        """What a website changes in resolution: its theme and its own ir.asset rows.
-
-        Websites alike in both resolve every bundle alike, unless an attachment is looked up
-        (attachments may be per website): such bundles are resolved for each website.
-        """
-        if not website_id or not self.website_installed:
-            return ("no website",)
-        own = sorted(r.id for rows in self.ir_assets.values() for r in rows if r.website_id == website_id)
-        return ("website", self.website(website_id).theme, tuple(own))
-
-    def lazy_bundles_in(self, source: SourceAsset) -> tuple[str, ...]:
-        """Bundles a script loads on demand (the profile's lazy loader), scanned once per run
-        whatever the number of bundles and websites that hold it."""
-        if source not in self._lazy:
-            self._lazy[source] = tuple(self.profile.lazy_bundles_in(source.content or ""))
-        return self._lazy[source]
-
-    def known_bundles(self) -> list[str]:
-        return known_bundles(self.context(None))
-
-    def compile_options(self) -> CompileOptions:
-        web = self.addons.get("web")
-        base = self.addons.get("base")
-        return CompileOptions(
-            scripts=self.profile.scripts,
-            styles=self.profile.styles,
-            bootstrap_scss_dir=web.path / "static" / "lib" / "bootstrap" / "scss" if web else None,
-            rtlcss_config=base.path / "data" / "rtlcss.json" if base else None,
-            rtlcss_command=self.settings.rtlcss,
-            lessc_command=self.settings.lessc,
-            css_error_fallback=self.css_error_fallback,
-            import_roots=self.import_roots(),
-        )
-
-    def import_roots(self) -> tuple[str, ...]:
-        """Where the server's file lookups search: the addons paths, then Odoo's own directory
-        (the parent of the `odoo/addons` directory that holds `base`)."""
-        roots = [str(path) for path in self.addons_paths]
-        base = self.addons.get("base")
-        if base and base.path.parent.name == "addons":
-            roots.append(str(base.path.parent.parent))
-        return tuple(roots)
-
-    def load_sources(self, entries: Sequence[BundleEntry], website_id: int | None) -> list[SourceAsset]:
-        return sources.load_sources(
-            entries,
-            addons_paths=self.addons_paths,
-            lookup=lambda url: self.stored_file(url, website_id),
-            blobs=self.blobs,
-            file_cache=self._files,
-            real_dirs=self._real_dirs,
-        )
-
 
 def _ir_asset_rows(raw: list[dict[str, Any]]) -> dict[str, tuple[IrAssetRow, ...]]:
-    grouped: dict[str, list[IrAssetRow]] = {}
-    for row in raw:
-        grouped.setdefault(row["bundle"], []).append(
-            IrAssetRow(
-                id=row["id"],
-                name=row["name"],
-                bundle=row["bundle"],
-                directive=row["directive"],
-                path=row["path"],
-                target=row["target"],
-                active=bool(row["active"]),
-                sequence=row["sequence"],
-                website_id=row["website_id"],
-                key=row["key"],
-            )
+    return group_by_bundle(
+        IrAssetRow(
+            id=row["id"],
+            name=row["name"],
+            bundle=row["bundle"],
+            directive=row["directive"],
+            path=row["path"],
+            target=row["target"],
+            active=bool(row["active"]),
+            sequence=row["sequence"],
+            website_id=row["website_id"],
+            key=row["key"],
         )
-    return {bundle: tuple(rows) for bundle, rows in grouped.items()}
+        for row in raw
+    )
+
+
+def read_facts(db: OdooDatabase, settings: Settings, index: AddonIndex) -> DatabaseFacts:
+    """Installed modules, ir.asset rows, websites and themes, as the database holds them."""
+    conn = db.conn
+    db_installed = database.installed_modules(conn)
+    website_installed = "website" in db_installed
+    return DatabaseFacts(
+        series=db.series,
+        installed=installed_addons(db_installed, settings.server_wide_modules, index),
+        ir_assets=_ir_asset_rows(database.read_ir_assets(conn)),
+        websites=tuple(database.read_websites(conn)) if website_installed else (),
+        themes=database.theme_modules(conn) if website_installed else frozenset(),
+        website_installed=website_installed,
+        rtl_languages=database.rtl_languages(conn),
+    )
 
 
 def _server_environment(settings: Settings, index: AddonIndex) -> ServerEnvironment:
@@ -307,13 +185,12 @@ def open_workspace(settings: Settings, dbname: str, *, require_addons: bool = Tr
     with database.open_database(settings, dbname, supported_series()) as db:
         conn = db.conn
         paths = addons_search_path(settings.addons_paths, settings.data_dir, db.series)
-        db_installed = database.installed_modules(conn)
         index = AddonIndex(paths)
+        db_installed = database.installed_modules(conn)
         missing = missing_modules(index, db_installed, server_wide_modules(settings.server_wide_modules))
         if missing and require_addons:
             conn.rollback()
             raise addons_path_error(dbname, missing, paths)
-        website_installed = "website" in db_installed
         filestore = Filestore(settings.filestore(dbname))
         location = att.storage_location(conn)
         blobs = open_blob_stores(
@@ -330,15 +207,10 @@ def open_workspace(settings: Settings, dbname: str, *, require_addons: bool = Tr
             db=db,
             addons=index,
             addons_paths=paths,
-            installed=installed_addons(db_installed, settings.server_wide_modules, index),
-            ir_assets=_ir_asset_rows(database.read_ir_assets(conn)),
-            websites=database.read_websites(conn) if website_installed else [],
-            themes=database.theme_modules(conn) if website_installed else frozenset(),
-            website_installed=website_installed,
+            facts=read_facts(db, settings, index),
             filestore=filestore,
             location=location,
             blobs=blobs,
-            rtl_languages=database.rtl_languages(conn),
             missing_modules=tuple(missing),
         )
         conn.rollback()
@@ -346,84 +218,6 @@ def open_workspace(settings: Settings, dbname: str, *, require_addons: bool = Tr
             yield ws
         finally:
             blobs.close()
-
-
-# --- Variants, versions and URLs ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Variant:
-    """One stored form of a bundle: type, website, direction, debug."""
-
-    bundle: str
-    asset_type: AssetType
-    website_id: int | None = None
-    rtl: bool = False
-    debug: bool = False
-    # Why the variant is built ("page: backend", "lazy: loadBundle in …"); not part of its identity.
-    reason: str = field(default="", compare=False)
-
-    @property
-    def ext(self) -> str:
-        return self.asset_type if self.debug else f"min.{self.asset_type}"
-
-    def label(self) -> str:
-        parts = [f"{self.bundle}.{self.ext}"]
-        if self.rtl:
-            parts.append("rtl")
-        if self.website_id:
-            parts.append(f"website {self.website_id}")
-        return " ".join(parts)
-
-
-def _extensions(asset_type: AssetType) -> tuple[str, ...]:
-    return JS_EXTENSIONS + TEMPLATE_EXTENSIONS if asset_type == "js" else STYLESHEET_EXTENSIONS
-
-
-def entries_of_type(resolved: ResolvedBundle, asset_type: AssetType) -> list[BundleEntry]:
-    wanted = _extensions(asset_type)
-    return [entry for entry in resolved.entries if entry.extension in wanted]
-
-
-def warnings_of_type(resolved: ResolvedBundle, asset_type: AssetType) -> list[AssetWarning]:
-    """The resolution's warnings that concern one type: those whose path has that type's
-    extension, and those whose path has no asset extension (a glob like `**/*`, a `.py`)."""
-    wanted = _extensions(asset_type)
-    every = JS_EXTENSIONS + TEMPLATE_EXTENSIONS + STYLESHEET_EXTENSIONS
-    return [
-        w
-        for w in resolved.warnings
-        if (extension := (w.path or "").rpartition(".")[2]) in wanted or extension not in every
-    ]
-
-
-def collect_warnings(ws: Workspace, variants: Iterable[Variant]) -> list[AssetWarning]:
-    """The warnings of the variants' bundles, each once, in plan order; bundles that do not
-    resolve have none (their error is reported with the variant)."""
-    found: dict[AssetWarning, None] = {}
-    for variant in variants:
-        try:
-            resolved = ws.resolve(variant.bundle, variant.website_id)
-        except OdooAssetsError:
-            ws.db.conn.rollback()
-            continue
-        found.update(dict.fromkeys(warnings_of_type(resolved, variant.asset_type)))
-    return list(found)
-
-
-def variant_url(ws: Workspace, variant: Variant, unique: str, ext: str | None = None) -> str:
-    return ws.profile.urls.build(
-        variant.bundle,
-        unique,
-        ext or variant.ext,
-        website_id=variant.website_id,
-        rtl=variant.rtl and variant.asset_type == "css",
-    )
-
-
-def current_version(ws: Workspace, variant: Variant) -> str:
-    resolved = ws.resolve(variant.bundle, variant.website_id)
-    return ws.profile.version(resolved.entries, variant.asset_type, variant.rtl)
 
 
 def report_warnings(ws: Workspace, warnings: Iterable[AssetWarning]) -> None:

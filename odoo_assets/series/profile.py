@@ -48,7 +48,9 @@ class SeriesProfile:
       addon, extension-filtered);
     - map_mimetype: the type the server's content sniffing gives source maps;
     - index_other_types: rows of non-text types get their major type as index_content
-      (19.0 leaves it empty).
+      (19.0 leaves it empty);
+    - rows_carry_website: a website bundle's rows have its website_id (16.0; later series
+      leave it empty and keep the website in the URL only).
     """
 
     series: str
@@ -65,6 +67,7 @@ class SeriesProfile:
     glob_scope: Literal["static", "addon"] = "static"
     map_mimetype: str = "application/octet-stream"
     index_other_types: bool = True
+    rows_carry_website: bool = False
     not_buildable_hint: str = ""
 
     @property

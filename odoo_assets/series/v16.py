@@ -9,8 +9,7 @@ from odoo_assets.versions import ID_UNIQUE_16, bundle_version_per_bundle_16
 
 PROFILE = SeriesProfile(
     series="16.0",
-    buildable=False,
-    not_buildable_hint="writing 16.0 bundles (ids in their URLs) is not implemented yet",
+    buildable=True,
     scripts=ScriptRules(
         module_header="strict",
         transpile_static_sources=False,
@@ -36,4 +35,5 @@ PROFILE = SeriesProfile(
     legacy_shard=True,
     generates_on_request=False,
     glob_scope="addon",
+    rows_carry_website=True,
 )

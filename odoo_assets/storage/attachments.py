@@ -129,6 +129,7 @@ _ROW_COLUMN_TYPES = {
     "fs_storage_id": "int4",
     "fs_storage_code": "varchar",
     "fs_url": "varchar",
+    "website_id": "int4",
 }
 
 
@@ -149,12 +150,18 @@ def insert_bundle_attachments(
     lz4: bool = False,
     blob: BlobWrite | None = None,
     remote: RemoteWrite | None = None,
+    website_ids: Sequence[int | None] | None = None,
+    id_in_url: bool = False,
 ) -> list[BundleAttachment]:
     """Store content once (blob + checklist entry, or db_datas) and INSERT one bundle row per
     URL, with the values Odoo 17 gives a bundle it saves, in the caller's transaction.
 
     The website variants of a bundle share their content: one statement sends it (and its
     index_content) once for all of them. Rows get ids in the order of `urls`.
+
+    `website_ids` fills the rows' website_id (series whose website bundles carry it). With
+    `id_in_url`, each url holds a `%` where the row's own id goes (16.0 and older): the rows
+    are inserted, then their urls written with their ids, as the server does.
 
     The table lock taken first is the one every writer of ir_attachment takes anyway; it
     makes Odoo's garbage collector wait for this transaction, so it cannot unlink the blob
@@ -203,6 +210,8 @@ def insert_bundle_attachments(
         "write_uid": SUPERUSER_ID,
     }
     per_row: dict[str, list[Any]] = {"url": list(urls)}
+    if website_ids is not None:
+        per_row["website_id"] = list(website_ids)
     if content:
         values["file_size"] = len(content)
         if index_other_types or mimetype.startswith("text/"):
@@ -237,6 +246,14 @@ def insert_bundle_attachments(
             {**values, **{f"row_{key}": value for key, value in per_row.items()}},
         )
         rows = sorted(cur.fetchall(), key=lambda row: row.id)
+        if id_in_url:
+            cur.execute(
+                "UPDATE ir_attachment"
+                " SET url = overlay(url placing id::text from position('%%' in url) for 1)"
+                f" WHERE id = ANY(%s) RETURNING {returning}",
+                ([row.id for row in rows],),
+            )
+            rows = sorted(cur.fetchall(), key=lambda row: row.id)
     assert len(rows) == len(urls)
     if remote is not None and content:
         # Again in this transaction: the collector may have run since they were recorded.

@@ -29,6 +29,7 @@ from odoo_assets.errors import StorageError
 from odoo_assets.storage import objectstorage as obj
 from odoo_assets.storage.database import Conn
 from odoo_assets.storage.filestore import BlobStatus, Filestore
+from odoo_assets.storage.server_env import ServerEnvironment
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
@@ -209,11 +210,6 @@ class BlobStores:
     def database(self) -> DatabaseStore:
         return DatabaseStore(self.conn)
 
-    @property
-    def object_storage(self) -> bool:
-        """Whether an object-storage addon is active in this database."""
-        return self.fs is not None or self.camptocamp is not None
-
     def route(self, mimetype: str, size: int) -> obj.Destination:
         return obj.route(
             location=self.location,
@@ -259,13 +255,16 @@ class BlobStores:
     def status(self, store_fname: str, checksum: str | None) -> BlobStatus:
         remote = self.remote_for(store_fname)
         if remote is not None:
-            return remote.status(store_fname, checksum)
+            # With storages disabled the server cannot read objects: for it they are missing.
+            return "missing" if self.disabled else remote.status(store_fname, checksum)
         return self.filestore.blob_status(store_fname, checksum)
 
     def read_blob(self, store_fname: str) -> bytes:
         """The bytes a store_fname names; OSError (FileNotFoundError) when it is not there."""
         remote = self.remote_for(store_fname)
         if remote is not None:
+            if self.disabled:
+                raise FileNotFoundError(f"{store_fname} (attachment storages are disabled)")
             return remote.read(store_fname)
         return self.filestore.read_blob(store_fname)
 
@@ -287,14 +286,15 @@ class BlobStores:
         remote = self.remote_for(store_fname)
         if remote is None:
             self.filestore.mark_for_gc(store_fname)
-        elif remote.gc_table:
+        elif remote.gc_table and not self.disabled:
             _insert_gc(self.conn, [store_fname])
-        # camptocamp's addons have no collector: their objects are left in place.
+        # camptocamp's addons have no collector, and with storages disabled (a copy of a
+        # production database, say) objects are none of this server's business: left in place.
 
     def unreferenced(self, conn: Conn) -> list[str]:
         """Blobs waiting for a collector that exist and no row names (read only)."""
         names = self.filestore.unreferenced_checklist_blobs(conn)
-        if self.fs is None:
+        if self.fs is None or self.disabled:
             return names
         with conn.cursor() as cur:
             cur.execute(
@@ -387,7 +387,7 @@ def open_blob_stores(
     dbname: str,
     filestore: Filestore,
     location: str,
-    server_env: Callable[[], Any],
+    server_env: Callable[[], ServerEnvironment],
     environ: Mapping[str, str],
     open_side_connection: Callable[[], Conn],
 ) -> BlobStores:
