@@ -57,8 +57,11 @@ def test_page_bundles_per_series() -> None:
 
 
 def test_lazy_bundles_are_found_in_scripts() -> None:
-    script = "await loadBundle('web.chartjs_lib');\nloadBundle(`web.ace_lib`, {}); loadBundle(name);"
-    assert profile_for("17.0").lazy_bundles_in(script) == ["web.chartjs_lib", "web.ace_lib"]
+    script = (
+        "await loadBundle('web.chartjs_lib');\nloadBundle(`web.ace_lib`, {}); loadBundle(name);"
+        ' this.loadBundle( "web.x" ); preloadBundle("web.no"); $loadBundle("web.no");'
+    )
+    assert profile_for("17.0").lazy_bundles_in(script) == ["web.chartjs_lib", "web.ace_lib", "web.x"]
 
 
 def test_filestore_shard_and_signals_per_series() -> None:

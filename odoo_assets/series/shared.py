@@ -12,7 +12,9 @@ from odoo_assets.series.profile import SeriesProfile
 from odoo_assets.versions import AssetType, UrlScheme
 
 # `loadBundle("web.chartjs_lib")`, with any quote: the web client's on-demand bundle loader.
-LOAD_BUNDLE_CALL = re.compile(r"""\bloadBundle\(\s*(?P<q>["'`])(?P<name>[\w.]+)(?P=q)""")
+# The name comes first so that the regex engine scans for it as a literal (every script of the
+# page bundles is searched); the look-behind after it keeps `preloadBundle(` out.
+LOAD_BUNDLE_CALL = re.compile(r"""loadBundle(?<![\w$]loadBundle)\(\s*(?P<q>["'`])(?P<name>[\w.]+)(?P=q)""")
 
 
 def repair_only(series: str, urls: UrlScheme, signal_sequences: tuple[str, ...]) -> SeriesProfile:
