@@ -145,6 +145,14 @@ def _configure_logging(level: str, fmt: str) -> None:
     " node_modules/.bin, else PATH).",
 )
 @click.option(
+    "--js-minifier",
+    type=click.Choice(["python", "c"]),
+    default=None,
+    help="rjsmin's pure-Python minifier, byte for byte what Odoo runs on Python 3.11+ (default;"
+    " $ODOO_ASSETS_JS_MINIFIER), or its C speedup, about 30 times faster, which differs on a few"
+    " regular-expression literals (what Odoo runs with rjsmin 1.1.0 on older Pythons).",
+)
+@click.option(
     "--log-level",
     type=click.Choice(LOG_LEVELS, case_sensitive=False),
     default=None,
@@ -173,6 +181,7 @@ def main(
     db_password: str | None,
     rtlcss: str | None,
     lessc: str | None,
+    js_minifier: str | None,
     log_level: str | None,
     log_format: str,
     verbose: int,
@@ -205,6 +214,7 @@ def main(
             "db_user": db_user,
             "db_password": db_password,
             "rtlcss": rtlcss,
+            "js_minifier": js_minifier,
             "lessc": lessc,
         },
         log_level=log_level,

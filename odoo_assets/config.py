@@ -46,6 +46,9 @@ class Settings:
     # Absolute paths of the external commands; None: not installed (see odoo_assets.tools).
     rtlcss: str | None = field(default_factory=lambda: tools.find_tool(tools.RTLCSS))
     lessc: str | None = field(default_factory=lambda: tools.find_tool(tools.LESSC))
+    # rjsmin's pure-Python minifier is what Odoo runs on Python 3.11+ (rjsmin 1.2.0 ships no
+    # compiled speedup there); the C one is 30 times faster and differs on rare regex literals.
+    js_minifier: str = "python"
 
     def connection_kwargs(self, dbname: str) -> dict[str, str | int]:
         """Keyword arguments for psycopg.connect; unset fields are left to libpq."""
@@ -152,6 +155,7 @@ def load_settings(
     db_password: str | None = None,
     rtlcss: str | None = None,
     lessc: str | None = None,
+    js_minifier: str | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Settings:
     """Merge flags (the keyword arguments), environment and config file into Settings."""
@@ -208,4 +212,14 @@ def load_settings(
         server_wide_modules=server_wide,
         rtlcss=tools.find_tool(tools.RTLCSS, rtlcss, env=env),
         lessc=tools.find_tool(tools.LESSC, lessc, env=env),
+        js_minifier=_js_minifier(js_minifier or env.get("ODOO_ASSETS_JS_MINIFIER") or "python"),
     )
+
+
+JS_MINIFIERS = ("python", "c")
+
+
+def _js_minifier(value: str) -> str:
+    if value not in JS_MINIFIERS:
+        raise ConfigError(f"unknown JS minifier {value!r} (one of: {', '.join(JS_MINIFIERS)})")
+    return value

@@ -234,6 +234,7 @@ class Installation:
             rtlcss_config=base.path / "data" / "rtlcss.json" if base else None,
             rtlcss_command=self.settings.rtlcss,
             lessc_command=self.settings.lessc,
+            js_minifier=self.settings.js_minifier,
             css_error_fallback=self.css_error_fallback,
             import_roots=self.import_roots(),
         )

@@ -214,3 +214,13 @@ def test_golden_debug(addons_tree: AddonsTree) -> None:
     code, source_map = compile_js(bundle, sources, OPTIONS, debug=True, map_url=map_url)
     check_golden(f"{bundle}.js", code.content)
     check_golden(f"{bundle}.js.map", source_map.content)
+
+
+def test_the_python_minifier_keeps_what_odoo_keeps_after_a_regex_literal() -> None:
+    # rjsmin's pure-Python minifier (Odoo's on Python 3.11+) keeps this newline; the C one drops it.
+    source = "x = [/(a|b)/i\n  // a comment\n];"
+    from odoo_assets.compilation.javascript import minified_script
+
+    python, c = minified_script("/x.js", source, "python"), minified_script("/x.js", source, "c")
+    assert python == "\n/* /x.js */\nx=[/(a|b)/i\n];"
+    assert c == "\n/* /x.js */\nx=[/(a|b)/i];"

@@ -101,6 +101,8 @@ class CompileOptions:
     rtlcss_command: str | None = None
     lessc_command: str | None = None
     css_error_fallback: bool = False
+    # "python" (rjsmin's pure-Python minifier, as Odoo runs it on Python 3.11+) or "c".
+    js_minifier: str = "python"
     # Where Odoo-path SCSS imports are looked up: the addons paths and Odoo's own root.
     import_roots: tuple[str, ...] = ()
 
@@ -155,7 +157,9 @@ def compile_js(
         scripts.append((asset, text, transpiled))
     block = _templates(bundle, assets, debug, options.scripts)
     if not debug:
-        body = ";\n".join(javascript.minified_script(a.url, text) for a, text, _ in scripts)
+        body = ";\n".join(
+            javascript.minified_script(a.url, text, options.js_minifier) for a, text, _ in scripts
+        )
         return (CompiledFile("min.js", body + block),)
     if map_url is None:
         raise ValueError("debug bundles need the URL of their source map")

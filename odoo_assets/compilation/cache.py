@@ -72,6 +72,7 @@ def compilation_key(
         str(options.bootstrap_scss_dir),
         str(options.rtlcss_config),
         options.css_error_fallback,
+        options.js_minifier,
         options.import_roots,
         options.rtlcss_command if rtl else None,
         options.lessc_command if any(asset.url.endswith(".less") for asset in assets) else None,

@@ -7,6 +7,7 @@ reference; other series differ in a few cheap places, chosen by their ScriptRule
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -428,8 +429,17 @@ def script_content(url: str, content: str | None, error: str | None, rules: Scri
     return content, False
 
 
-def minified_script(url: str, content: str) -> str:
-    return f"\n/* {url} */\n{rjsmin.jsmin(content)}"
+@functools.cache
+def _python_jsmin() -> Callable[[str], str]:
+    jsmin: Callable[[str], str] = rjsmin._make_jsmin(python_only=True)
+    return jsmin
+
+
+def minified_script(url: str, content: str, minifier: str = "python") -> str:
+    """The script as the bundle holds it: its header, then rjsmin's output ("python": the
+    pure-Python minifier, as Odoo runs it on Python 3.11+; "c": the compiled one)."""
+    minified = _python_jsmin()(content) if minifier == "python" else rjsmin.jsmin(content)
+    return f"\n/* {url} */\n{minified}"
 
 
 def debug_banner(url: str, content: str) -> str:
