@@ -5,12 +5,13 @@ never a blob another row still uses."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from odoo_assets.storage.filestore import Filestore
 from tests.conftest import OdooTestDb
-from tests.test_cli import cli
+from tests.test_cli import cli, run
 
 # url template ({id} is the row's own id), name template, as each series writes them.
 SHAPES = {
@@ -144,3 +145,12 @@ def test_build_refuses_and_says_to_regenerate(legacy: tuple[OdooTestDb, str, dic
         f"odoo-assets repairs {series} bundles but does not build them: run `bundle regenerate`"
         in result.output
     )
+
+
+def test_repair_needs_no_addons_path(legacy: tuple[OdooTestDb, str, dict[str, int]], tmp_path: Path) -> None:
+    db, _series, ids = legacy
+    args = db.cli_args()
+    args[args.index("--addons-path") + 1] = str(tmp_path)  # no module of the database there
+    result = run(*args, "bundle", "regenerate", "--json")
+    assert result.exit_code == 0, result.output
+    assert ids["lost"] not in _ids(db) and ids["intact"] in _ids(db)

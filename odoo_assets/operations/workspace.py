@@ -26,7 +26,7 @@ from odoo_assets.installation import (
     variant_url,
 )
 from odoo_assets.resolution import AssetWarning, IrAssetRow
-from odoo_assets.series import supported_series
+from odoo_assets.series import profile_for, supported_series
 from odoo_assets.storage import attachments as att
 from odoo_assets.storage import database
 from odoo_assets.storage.blobstores import BlobStores, open_blob_stores
@@ -188,7 +188,8 @@ def open_workspace(settings: Settings, dbname: str, *, require_addons: bool = Tr
         index = AddonIndex(paths)
         db_installed = database.installed_modules(conn)
         missing = missing_modules(index, db_installed, server_wide_modules(settings.server_wide_modules))
-        if missing and require_addons:
+        # Repair-only series resolve nothing: their bundle rows are judged by themselves.
+        if missing and require_addons and profile_for(db.series).buildable:
             conn.rollback()
             raise addons_path_error(dbname, missing, paths)
         filestore = Filestore(settings.filestore(dbname))
