@@ -779,6 +779,7 @@ def check(
 @click.option("--all", "all_bundles", is_flag=True, help="Every bundle of the installed addons.")
 @click.option("--rtl", is_flag=True, help="Also the right-to-left CSS.")
 @click.option("--debug", is_flag=True, help="Also the ?debug=assets files and their source maps.")
+@click.option("--pages-only", is_flag=True, help="Only the page bundles, not the lazily loaded ones.")
 @click.option("--strict", is_flag=True, help="Warnings (paths that resolve to nothing) fail the run.")
 @_json_option
 @_compile_options
@@ -793,6 +794,7 @@ def compile_(
     all_bundles: bool,
     rtl: bool,
     debug: bool,
+    pages_only: bool,
     strict: bool,
     as_json: bool,
     workers: int | None,
@@ -803,7 +805,8 @@ def compile_(
 
     The installed modules are what `odoo-bin -i M…` gives a new database
     (dependencies, server-wide and auto-install modules); ir.asset records come
-    from their data files. Without BUNDLE names, compiles what pages load.
+    from their data files. Without BUNDLE names, compiles what `bundle build`
+    pre-warms: what pages load and the bundles the client loads on demand.
     Writes DIR/<bundle>.min.js, DIR/<bundle>.min.css (and .rtl.min.css, debug
     .js/.css with .map) — the bytes Odoo serves — and DIR/manifest.json with
     every input's size. Exits 1 when a bundle fails (or, with --strict, on a
@@ -826,7 +829,9 @@ def compile_(
     request = CompileRequest(
         output=output,
         modules=None if all_modules else names,
-        choice=VariantChoice(bundles=bundles, all_bundles=all_bundles, rtl=rtl, debug=debug),
+        choice=VariantChoice(
+            bundles=bundles, all_bundles=all_bundles, rtl=rtl, debug=debug, pages_only=pages_only
+        ),
         series=series,
         strict=strict,
     )

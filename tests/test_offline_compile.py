@@ -110,7 +110,7 @@ def test_default_bundles_and_sizes_add_up(
     run_cli: CliRunnerFn, addons_tree: AddonsTree, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    result = compile_cli(run_cli, addons_tree, out, "--modules", "demo_shop", "--debug")
+    result = compile_cli(run_cli, addons_tree, out, "--modules", "demo_shop", "--debug", "--pages-only")
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
         "manifest.json",
@@ -447,3 +447,24 @@ def test_modules_left_out_are_warnings(run_cli: CliRunnerFn, addons_tree: Addons
         "module 'uses_old' is not loaded: one of its dependencies cannot be installed"
     ]
     assert compile_cli(run_cli, addons_tree, tmp_path / "b", *args, "--strict").exit_code == 1
+
+
+def test_default_bundles_include_the_lazily_loaded_ones(
+    run_cli: CliRunnerFn, addons_tree: AddonsTree, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    result = compile_cli(run_cli, addons_tree, out, "--modules", "demo_shop")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "demo_shop.assets_shop.min.css",
+        "demo_shop.assets_shop.min.js",
+        "manifest.json",
+        "web.assets_emoji.min.css",
+        "web.assets_emoji.min.js",
+        "web.assets_frontend.min.css",
+        "web.assets_frontend_lazy.min.js",
+        "web.assets_frontend_minimal.min.js",
+        "web.assets_web.min.css",
+        "web.assets_web.min.js",
+        "web.chartjs_lib.min.js",
+    ]

@@ -95,13 +95,18 @@ def test_ci_job_runs_as_written(job: str, tmp_path: Path) -> None:
         assert done.returncode == 0, f"{command}\n{done.stdout}{done.stderr}"
     assets = repo / "assets"
     assert sorted(p.name for p in assets.iterdir()) == [
+        "demo_shop.assets_shop.min.css",
+        "demo_shop.assets_shop.min.js",
         "manifest.json",
         "report.html",
+        "web.assets_emoji.min.css",
+        "web.assets_emoji.min.js",
         "web.assets_frontend.min.css",
         "web.assets_frontend_lazy.min.js",
         "web.assets_frontend_minimal.min.js",
         "web.assets_web.min.css",
         "web.assets_web.min.js",
+        "web.chartjs_lib.min.js",
     ]
     assert (
         '"modules": [\n      "demo_blog",\n      "demo_shop"\n    ]' in (assets / "manifest.json").read_text()

@@ -174,13 +174,13 @@ def compile_bundles(
     `request.output` with `manifest.json`, and say what failed."""
     offline = offline_installation(settings, request.modules, request.series)
     inst = offline.installation
-    # Without names: the pages a new database serves (no language of its own is right-to-left).
+    # Without names: what a new database pre-warms (no language of its own is right-to-left).
     choice = VariantChoice(
         bundles=request.choice.bundles,
         all_bundles=request.choice.all_bundles,
         rtl=request.choice.rtl,
         debug=request.choice.debug,
-        pages_only=True,
+        pages_only=request.choice.pages_only,
     )
     variants = plan_variants(inst, choice).variants
     items = compile_variants(inst, variants, compiler or Compiler(), progress)
