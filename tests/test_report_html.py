@@ -66,7 +66,9 @@ document.body.appendChild(out);
 def compiled(run_cli: CliRunnerFn, addons_tree: AddonsTree, tmp_path: Path) -> Path:
     out = tmp_path / "out"
     args = ["--addons-path", ",".join(str(p) for p in addons_tree.paths)]
-    result = run_cli(*args, "bundle", "compile", "--modules", "demo_shop", "-o", str(out), "--debug", "--pages-only")
+    result = run_cli(
+        *args, "bundle", "compile", "--modules", "demo_shop", "-o", str(out), "--debug", "--pages-only"
+    )
     assert result.exit_code == 0, result.output
     return out
 

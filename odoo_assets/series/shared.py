@@ -11,10 +11,13 @@ from odoo_assets.resolution import BundleEntry
 from odoo_assets.series.profile import SeriesProfile
 from odoo_assets.versions import AssetType, UrlScheme
 
-# `loadBundle("web.chartjs_lib")`, with any quote: the web client's on-demand bundle loader.
-# The name comes first so that the regex engine scans for it as a literal (every script of the
-# page bundles is searched); the look-behind after it keeps `preloadBundle(` out.
-LOAD_BUNDLE_CALL = re.compile(r"""loadBundle(?<![\w$]loadBundle)\(\s*(?P<q>["'`])(?P<name>[\w.]+)(?P=q)""")
+# `loadBundle("web.chartjs_lib")` or `getBundle('web_editor.wysiwyg_iframe_editor_assets')`,
+# with any quote: the web client's on-demand bundle loaders. The name comes first so that the
+# regex engine scans for a literal (every script of the page bundles is searched); the
+# look-behinds after it keep `preloadBundle(` and the like out.
+LOAD_BUNDLE_CALL = re.compile(
+    r"""(?:load|get)Bundle(?<![\w$]loadBundle)(?<![\w$]getBundle)\(\s*(?P<q>["'`])(?P<name>[\w.]+)(?P=q)"""
+)
 
 
 def repair_only(series: str, urls: UrlScheme, signal_sequences: tuple[str, ...]) -> SeriesProfile:
