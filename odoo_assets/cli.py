@@ -498,6 +498,12 @@ def inspect(
 @click.option(
     "--pages-only", is_flag=True, help="Only the page bundles, not the bundles their scripts load lazily."
 )
+@click.option(
+    "--website-backends",
+    is_flag=True,
+    help="Also the backend bundles (and what they load) for each website, as the backend serves"
+    " them to a user who selected a website in the Website app.",
+)
 @click.option("--debug", is_flag=True, help="Also build the ?debug=assets variants and source maps.")
 @click.option("--force", is_flag=True, help="Rebuild even when the current version is stored intact.")
 @click.option(
@@ -521,6 +527,7 @@ def build(
     rtl: bool,
     no_rtl: bool,
     pages_only: bool,
+    website_backends: bool,
     debug: bool,
     force: bool,
     css_error_fallback: bool,
@@ -569,6 +576,7 @@ def build(
         rtl=rtl,
         no_rtl=no_rtl,
         pages_only=pages_only,
+        website_backends=website_backends,
         debug=debug,
         force=force,
         dry_run=dry_run,

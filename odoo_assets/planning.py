@@ -40,6 +40,8 @@ class VariantChoice:
     debug: bool = False
     no_rtl: bool = False  # no automatic right-to-left variants
     pages_only: bool = False  # the page bundles without the lazily loaded ones
+    # the backend bundles also for each website, as served after the Website app selects one
+    website_backends: bool = False
     strict: bool = False  # warnings are errors: automatic right-to-left variants stay without rtlcss
 
 
@@ -98,14 +100,24 @@ def _named_targets(inst: Installation, choice: VariantChoice) -> list[_Target]:
 
 
 def _page_targets(inst: Installation, choice: VariantChoice) -> list[_Target]:
-    """The series' page bundles that some installed addon defines."""
+    """The series' page bundles that some installed addon defines; with `website_backends`,
+    the backend ones also for each website: a user who opened the Website app has that website
+    selected for the whole backend, whose bundles then carry it."""
     defined = set(inst.known_bundles())
-    return [
-        _Target(page.bundle, page.asset_type, website_id, page.scope, f"page: {page.scope}")
-        for page in inst.profile.page_bundles
-        if page.bundle in defined
-        for website_id in _website_scopes(inst, choice, page.scope == "frontend")
-    ]
+    targets = []
+    for page in inst.profile.page_bundles:
+        if page.bundle not in defined:
+            continue
+        frontend = page.scope == "frontend"
+        for website_id in _website_scopes(inst, choice, frontend):
+            targets.append(
+                _Target(page.bundle, page.asset_type, website_id, page.scope, f"page: {page.scope}")
+            )
+        if not frontend and choice.website_backends and not choice.websites and not choice.all_websites:
+            for website in inst.websites:
+                reason = f"page: backend with website {website.id} selected"
+                targets.append(_Target(page.bundle, page.asset_type, website.id, page.scope, reason))
+    return targets
 
 
 def _lazy_calls(inst: Installation, bundle: str, website_id: int | None) -> list[tuple[str, str]]:

@@ -45,15 +45,37 @@ def test_page_bundles_per_series() -> None:
         ("web.assets_web", "js", "backend"),
         ("web.assets_web", "css", "backend"),
         *frontend,
+        ("website.assets_wysiwyg", "css", "frontend"),
     ]
-    for series in ("18.0", "19.0"):
-        assert pages(series) == [
-            ("web.assets_web", "js", "backend"),
-            ("web.assets_web", "css", "backend"),
-            ("web.assets_web_print", "css", "backend"),
-            *frontend,
-        ]
+    backend18 = [
+        ("web.assets_web", "js", "backend"),
+        ("web.assets_web", "css", "backend"),
+        ("web.assets_web_print", "css", "backend"),
+    ]
+    assert pages("18.0") == [*backend18, *frontend, ("website.assets_wysiwyg_inside", "css", "frontend")]
+    assert pages("19.0") == [*backend18, *frontend, ("website.assets_wysiwyg", "css", "frontend")]
     assert pages("14.0") == []
+
+
+def test_lazy_bundles_are_named_by_every_loader_of_every_series() -> None:
+    lazy = profile_for("17.0").lazy_bundles_in
+    assert lazy('loadCssFromBundle(this.shadowRoot, "mail.assets_message_email");') == [
+        "mail.assets_message_email"
+    ]
+    assert lazy(
+        'await loadBundle(\n    cookie.get("color_scheme") === "dark"\n'
+        '        ? "web.assets_backend_lazy_dark"\n        : "web.assets_backend_lazy"\n);'
+    ) == ["web.assets_backend_lazy_dark", "web.assets_backend_lazy"]
+    assert lazy("prepare = loadWysiwyg(['website.assets_wysiwyg_inside']);") == [
+        "website.assets_wysiwyg_inside"
+    ]
+    assert lazy("const xmlids = ['web_editor.assets_wysiwyg', ...additionnalAssets];") == [
+        "web_editor.assets_wysiwyg"
+    ]
+    assert lazy(
+        "getWysiwygClass({ moduleName: 'website.wysiwyg', additionnalAssets: ['website.assets_wysiwyg'] })"
+    ) == ["website.assets_wysiwyg"]
+    assert lazy('const x = "web.assets_emoji"; loadBundle(name); _t("Loading...");') == []
 
 
 def test_lazy_bundles_are_found_in_scripts() -> None:
@@ -436,3 +458,23 @@ def test_the_print_bundle_is_a_backend_page_bundle_from_18_on(
     names = {(o["bundle"], o["ext"]) for o in json.loads(result.output)["bundles"] if o["status"] == "built"}
     assert (("web.assets_web_print", "min.css") in names) is built
     assert ("web.assets_web_print", "min.js") not in names
+
+
+def test_website_backends_plan_the_backend_for_each_website(odoo_db: OdooTestDb) -> None:
+    plain = json.loads(cli(odoo_db, "bundle", "build", "--dry-run", "--json").output)["bundles"]
+    result = cli(odoo_db, "bundle", "build", "--dry-run", "--json", "--website-backends")
+    assert result.exit_code == 0, result.output
+    planned = json.loads(result.output)["bundles"]
+    web = {(o["ext"], o["website_id"], o["rtl"]) for o in planned if o["bundle"] == "web.assets_web"}
+    assert web == {
+        (ext, w, rtl)
+        for ext, rtl in (("min.js", False), ("min.css", False), ("min.css", True))
+        for w in (None, 1, 2)
+    }
+    assert {o["website_id"] for o in plain if o["bundle"] == "web.assets_web"} == {None}
+    reasons = {
+        o.get("reason")
+        for o in planned
+        if o["bundle"] == "web.assets_web" and o["website_id"] == 2 and not o["rtl"]
+    }
+    assert reasons == {"page: backend with website 2 selected"}

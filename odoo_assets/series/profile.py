@@ -84,4 +84,6 @@ class SeriesProfile:
         """Bundle names the client loads on demand, as written in one script."""
         if self.lazy_loader is None:
             return []
-        return [match["name"] for match in self.lazy_loader.finditer(script)]
+        from odoo_assets.series.shared import lazy_bundle_names
+
+        return lazy_bundle_names(self.lazy_loader, script)

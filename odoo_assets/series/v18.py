@@ -28,6 +28,8 @@ PROFILE = SeriesProfile(
         PageBundle("web.assets_frontend", "css", "frontend"),
         PageBundle("web.assets_frontend_minimal", "js", "frontend"),
         PageBundle("web.assets_frontend_lazy", "js", "frontend"),
+        # The Website app's fallback frame (`/website/iframefallback`).
+        PageBundle("website.assets_wysiwyg_inside", "css", "frontend"),
     ),
     lazy_loader=LOAD_BUNDLE_CALL,
     signals=(("sequence", "base_cache_signaling_assets"),),
