@@ -502,7 +502,7 @@ def inspect(
     "--website-backends",
     is_flag=True,
     help="Also the backend bundles (and what they load) for each website, as the backend serves"
-    " them to a user who selected a website in the Website app.",
+    " them to a user who selected a website in the Website app (recommended where staff use it).",
 )
 @click.option("--debug", is_flag=True, help="Also build the ?debug=assets variants and source maps.")
 @click.option("--force", is_flag=True, help="Rebuild even when the current version is stored intact.")

@@ -41,10 +41,12 @@ def test_page_bundles_per_series() -> None:
         ("web.assets_frontend_minimal", "js", "frontend"),
         ("web.assets_frontend_lazy", "js", "frontend"),
     ]
+    discuss = [("mail.assets_public", "js", "backend"), ("mail.assets_public", "css", "backend")]
     assert pages("17.0") == [
         ("web.assets_web", "js", "backend"),
         ("web.assets_web", "css", "backend"),
         *frontend,
+        *discuss,
         ("website.assets_wysiwyg", "css", "frontend"),
     ]
     backend18 = [
@@ -52,8 +54,14 @@ def test_page_bundles_per_series() -> None:
         ("web.assets_web", "css", "backend"),
         ("web.assets_web_print", "css", "backend"),
     ]
-    assert pages("18.0") == [*backend18, *frontend, ("website.assets_wysiwyg_inside", "css", "frontend")]
-    assert pages("19.0") == [*backend18, *frontend, ("website.assets_wysiwyg", "css", "frontend")]
+    assert pages("18.0") == [
+        *backend18,
+        *frontend,
+        *discuss,
+        ("website.assets_wysiwyg_inside", "css", "frontend"),
+    ]
+    assert pages("19.0") == [*backend18, *frontend, *discuss, ("website.assets_wysiwyg", "css", "frontend")]
+    assert ("website.assets_wysiwyg_inside", "css", "frontend") in pages("16.0")
     assert pages("14.0") == []
 
 

@@ -29,8 +29,13 @@ PROFILE = SeriesProfile(
         PageBundle("web.assets_frontend", "css", "frontend"),
         PageBundle("web.assets_frontend_minimal", "js", "frontend"),
         PageBundle("web.assets_frontend_lazy", "js", "frontend"),
+        # The public Discuss page (`/chat/…`, `/discuss/channel/…`).
+        PageBundle("mail.assets_common_discuss_public", "js", "backend"),
+        PageBundle("mail.assets_common_discuss_public", "css", "backend"),
+        PageBundle("mail.assets_discuss_public", "js", "backend"),
+        PageBundle("mail.assets_discuss_public", "css", "backend"),
         # The Website app's fallback frame (`/website/iframefallback`).
-        PageBundle("website.assets_wysiwyg", "css", "frontend"),
+        PageBundle("website.assets_wysiwyg_inside", "css", "frontend"),
     ),
     lazy_loader=LOAD_BUNDLE_CALL,
     signals=(("sequence", "base_cache_signaling"),),

@@ -28,6 +28,9 @@ PROFILE = SeriesProfile(
         PageBundle("web.assets_frontend", "css", "frontend"),
         PageBundle("web.assets_frontend_minimal", "js", "frontend"),
         PageBundle("web.assets_frontend_lazy", "js", "frontend"),
+        # The public Discuss page (`/chat/…`, `/discuss/channel/…`).
+        PageBundle("mail.assets_public", "js", "backend"),
+        PageBundle("mail.assets_public", "css", "backend"),
         # The Website app's fallback frame (`/website/iframefallback`).
         PageBundle("website.assets_wysiwyg_inside", "css", "frontend"),
     ),
