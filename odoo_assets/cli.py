@@ -499,10 +499,11 @@ def inspect(
     "--pages-only", is_flag=True, help="Only the page bundles, not the bundles their scripts load lazily."
 )
 @click.option(
-    "--website-backends",
-    is_flag=True,
+    "--website-backends/--no-website-backends",
+    default=True,
+    show_default=True,
     help="Also the backend bundles (and what they load) for each website, as the backend serves"
-    " them to a user who selected a website in the Website app (recommended where staff use it).",
+    " them to a user who selected a website in the Website app.",
 )
 @click.option("--debug", is_flag=True, help="Also build the ?debug=assets variants and source maps.")
 @click.option("--force", is_flag=True, help="Rebuild even when the current version is stored intact.")

@@ -41,7 +41,7 @@ class VariantChoice:
     no_rtl: bool = False  # no automatic right-to-left variants
     pages_only: bool = False  # the page bundles without the lazily loaded ones
     # the backend bundles also for each website, as served after the Website app selects one
-    website_backends: bool = False
+    website_backends: bool = True
     strict: bool = False  # warnings are errors: automatic right-to-left variants stay without rtlcss
 
 

@@ -50,7 +50,7 @@ def test_an_empty_addons_path_stops_every_resolving_command_and_changes_nothing(
     assert run_cli("bundle", "build", db=odoo_db).exit_code == 0
     # A broken blob, so that regenerate would have something to delete.
     [(store_fname,)] = odoo_db.query(
-        "SELECT store_fname FROM ir_attachment WHERE name = 'web.assets_web.min.js'"
+        "SELECT DISTINCT store_fname FROM ir_attachment WHERE name = 'web.assets_web.min.js'"
     )
     (odoo_db.filestore / store_fname).write_text("damaged")
     before = snapshot(odoo_db)

@@ -39,7 +39,7 @@ SECRET = "s3cr3t-Never-Printed-7f3a"
 ENV_SECRET = "env-s3cr3t-Never-Printed-9c1d"
 # What a plain `bundle build` stores on the fixture database (pages, lazily loaded bundles,
 # right-to-left CSS: see test_planning), with the stand-in rtlcss every test here gets.
-PAGE_BUNDLES = 19
+PAGE_BUNDLES = 33
 
 pytestmark = pytest.mark.usefixtures("rtlcss")
 

@@ -41,8 +41,13 @@ LAZY = [
 ]
 
 
+# These tests are about pages, lazy bundles and directions: the backend as served with a
+# website selected (see test_series) is left out.
+ONE_BACKEND = "--no-website-backends"
+
+
 def plan(run_cli: CliRunnerFn, db: OdooTestDb, *options: str) -> tuple[list[tuple[Any, ...]], dict[str, Any]]:
-    result = run_cli("bundle", "build", "--dry-run", "--json", *options, db=db)
+    result = run_cli("bundle", "build", "--dry-run", "--json", ONE_BACKEND, *options, db=db)
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     rows = [(b["bundle"], b["ext"], b["website_id"], b["rtl"], b["reason"]) for b in data["bundles"]]
@@ -57,7 +62,7 @@ def test_plain_build_plans_pages_lazy_bundles_and_rtl(run_cli: CliRunnerFn, odoo
     # the frontend file for each website; web.chartjs_lib has no stylesheet.
     assert rows == PAGES + LAZY
     assert data["warnings"] == [] and data["summary"] == {"would-build": len(PAGES + LAZY)}
-    text = run_cli("bundle", "build", "--dry-run", db=odoo_db).stdout.splitlines()
+    text = run_cli("bundle", "build", "--dry-run", ONE_BACKEND, db=odoo_db).stdout.splitlines()
     assert text[0].split() == ["status", "bundle", "website", "version", "size", "reason", "note"]
     assert text[11].split()[0:2] == ["would-build", "web.assets_emoji.min.js"]
     assert text[11].endswith(EMOJI)
@@ -91,7 +96,7 @@ def test_without_rtlcss_the_automatic_rtl_is_skipped_with_one_warning(
     message = (
         f"right-to-left CSS not built although ar_001 is active: {tools.RTLCSS.missing()}; --no-rtl skips it"
     )
-    result = run_cli("bundle", "build", db=odoo_db)
+    result = run_cli("bundle", "build", ONE_BACKEND, db=odoo_db)
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines() == [f"WARNING {message} db={odoo_db.name}"]
     rows = odoo_db.query(
@@ -102,10 +107,10 @@ def test_without_rtlcss_the_automatic_rtl_is_skipped_with_one_warning(
     assert rows == [row for row in PAGES + LAZY if not row[3]]
     assert [(w["kind"], w["reason"]) for w in data["warnings"]] == [("rtl-skipped", message)]
     # --no-rtl: nothing to say. An explicit --rtl, and --strict, fail as without rtlcss before.
-    assert run_cli("bundle", "build", "--no-rtl", db=odoo_db).stderr == ""
+    assert run_cli("bundle", "build", "--no-rtl", ONE_BACKEND, db=odoo_db).stderr == ""
     explicit = run_cli("bundle", "build", "web.assets_web", "--rtl", db=odoo_db)
     assert explicit.exit_code == 1 and "right-to-left CSS needs rtlcss: rtlcss not found" in explicit.stdout
-    strict = run_cli("bundle", "build", "--strict", "--json", db=odoo_db)
+    strict = run_cli("bundle", "build", "--strict", "--json", ONE_BACKEND, db=odoo_db)
     assert strict.exit_code == 1
     failed = [
         (b["bundle"], b["website_id"])
@@ -174,28 +179,35 @@ def test_a_loader_on_one_websites_pages_plans_that_website_only(
 def test_the_plan_is_built_then_checked_healthy(run_cli: CliRunnerFn, odoo_db: OdooTestDb) -> None:
     assert run_cli("bundle", "build", db=odoo_db).exit_code == 0
     urls = [url for (url,) in odoo_db.query("SELECT url FROM ir_attachment WHERE url LIKE '/web/assets/%%'")]
-    # Backend-loaded bundles without a website segment, the frontend-loaded one per website.
+    # Backend-loaded bundles without a website segment, and again for each website (the backend
+    # as served with a website selected); the frontend-loaded one per website.
     shapes = sorted(
         (url.split("/")[3] if url.count("/") == 5 else "-", url.rsplit("/", 1)[1])
         for url in urls
         if "emoji" in url or "chartjs" in url or "assets_shop" in url
     )
-    assert shapes == [
-        ("-", "web.assets_emoji.min.css"),
-        ("-", "web.assets_emoji.min.js"),
-        ("-", "web.assets_emoji.rtl.min.css"),
-        ("-", "web.chartjs_lib.min.js"),
-        ("1", "demo_shop.assets_shop.min.css"),
-        ("1", "demo_shop.assets_shop.min.js"),
-        ("1", "demo_shop.assets_shop.rtl.min.css"),
-        ("2", "demo_shop.assets_shop.min.css"),
-        ("2", "demo_shop.assets_shop.min.js"),
+    backend = [
+        "web.assets_emoji.min.css",
+        "web.assets_emoji.min.js",
+        "web.assets_emoji.rtl.min.css",
+        "web.chartjs_lib.min.js",
     ]
-    assert len(urls) == len(PAGES + LAZY)
+    assert shapes == sorted(
+        [(scope, name) for scope in ("-", "1", "2") for name in backend]
+        + [
+            ("1", "demo_shop.assets_shop.min.css"),
+            ("1", "demo_shop.assets_shop.min.js"),
+            ("1", "demo_shop.assets_shop.rtl.min.css"),
+            ("2", "demo_shop.assets_shop.min.css"),
+            ("2", "demo_shop.assets_shop.min.js"),
+        ]
+    )
+    backend_pages = [row for row in PAGES if row[4] == "page: backend" or (row[2] is None and row[3])]
+    assert len(urls) == len(PAGES + LAZY) + 2 * (len(backend_pages) + 4)
     check = run_cli("bundle", "check", db=odoo_db)
     assert check.exit_code == 0 and check.stdout == f"{odoo_db.name}: ok ({len(urls)} bundle rows)\n"
     # A lazy bundle's row gone is noticed.
-    [emoji] = [url for url in urls if url.endswith("/web.assets_emoji.rtl.min.css")]
+    [emoji] = [url for url in urls if url.endswith("/web.assets_emoji.rtl.min.css") and url.count("/") == 4]
     odoo_db.execute("DELETE FROM ir_attachment WHERE url = %s", (emoji,))
     check = run_cli("bundle", "check", db=odoo_db)
     assert check.exit_code == 1 and f"not-built: {emoji}: current version not built" in check.stdout

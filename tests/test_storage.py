@@ -184,7 +184,7 @@ def test_concurrent_builds_create_one_row_per_url(odoo_db: OdooTestDb) -> None:
         _, err = process.communicate(timeout=120)
         assert process.returncode == 0, err.decode()
     urls = _assert_rows_have_blobs(odoo_db)
-    assert len(urls) == 19 and len(set(urls)) == 19  # the plan on the fixtures: see test_cli
+    assert len(urls) == 33 and len(set(urls)) == 33  # the plan on the fixtures: see test_cli
 
 
 @pytest.mark.usefixtures("rtlcss")
@@ -198,7 +198,7 @@ def test_killed_builds_never_leave_rows_without_blobs(odoo_db: OdooTestDb) -> No
         _assert_rows_have_blobs(odoo_db)
     final = _build_process(odoo_db)
     assert final.wait(timeout=120) == 0
-    assert len(_assert_rows_have_blobs(odoo_db)) == 19
+    assert len(_assert_rows_have_blobs(odoo_db)) == 33
     assert os.path.isdir(odoo_db.filestore / "checklist")
 
 
