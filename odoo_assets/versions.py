@@ -1,9 +1,10 @@
 """Bundle versions ("unique") and attachment URLs, computed as Odoo computes them.
 
-17.0/18.0: the version hashes `url,mtime` descriptors, never contents, so it matches the
+17.0–19.0: the version hashes `url,mtime` descriptors, never contents, so it matches the
 server's only when computed from the same files with the same mtimes under the same addons
-paths. The 16.0 functions at the end follow Odoo 16's algorithm as read from its sources;
-they have not been checked against a running 16.0 server.
+paths. 16.0 hashes its files' absolute paths and dates (the functions after those). Each was
+checked against a running server of its series. The URL schemes at the end build and recognise
+bundle URLs; the series profiles say which a series uses.
 """
 
 from __future__ import annotations
@@ -92,11 +93,6 @@ def attachment_url(
     return f"{prefix}/{unique}/{name}"
 
 
-def bundle_version_any(entries: Sequence[BundleEntry], asset_type: AssetType, rtl: bool = False) -> str:
-    """17.0/18.0: one version per asset type (and direction for stylesheets)."""
-    return bundle_version(entries, asset_type, rtl)
-
-
 def bundle_version_19(entries: Sequence[BundleEntry], asset_type: AssetType, rtl: bool = False) -> str:
     """19.0: as 17.0, each stylesheet descriptor ending with `,` and the (empty) autoprefix flag."""
     return bundle_checksum(entries, asset_type, rtl, css_suffix=",")[:7]
@@ -161,23 +157,6 @@ def bundle_checksum_16(entries: Sequence[BundleEntry], media: str | None = None)
 
 def bundle_version_16(entries: Sequence[BundleEntry], media: str | None = None) -> str:
     return bundle_checksum_16(entries, media)[:7]
-
-
-def attachment_url_16(
-    bundle: str,
-    attachment_id: int,
-    unique: str,
-    ext: str,
-    *,
-    website_id: int | None = None,
-    rtl: bool = False,
-) -> str:
-    """`/web/assets/<id>-<unique>/[<W>/][rtl/]<bundle>.<ext>` (Odoo 16)."""
-    _check_ext(ext)
-    extra = f"{website_id}/" if website_id else ""
-    if rtl and ext in ("css", "min.css"):
-        extra += "rtl/"
-    return f"/web/assets/{attachment_id}-{unique}/{extra}{bundle}.{ext}"
 
 
 def bundle_version_per_bundle_16(

@@ -12,8 +12,8 @@ import pytest
 from odoo_assets.addons import AddonIndex, sort_addons
 from odoo_assets.resolution import BundleEntry, Origin, ResolutionContext, resolve_bundle
 from odoo_assets.versions import (
+    ID_UNIQUE_16,
     attachment_url,
-    attachment_url_16,
     bundle_checksum,
     bundle_checksum_16,
     bundle_version,
@@ -228,12 +228,13 @@ def test_16_checksum_input_is_json_of_files_then_dates() -> None:
 
 
 def test_16_attachment_urls() -> None:
-    assert attachment_url_16("web.assets_common", 42, "abcdef0", "min.js") == (
+    build = ID_UNIQUE_16.build
+    assert build("web.assets_common", "abcdef0", "min.js", attachment_id=42) == (
         "/web/assets/42-abcdef0/web.assets_common.min.js"
     )
-    assert attachment_url_16("web.assets_common", 42, "abcdef0", "min.css", website_id=1, rtl=True) == (
+    assert build("web.assets_common", "abcdef0", "min.css", website_id=1, rtl=True, attachment_id=42) == (
         "/web/assets/42-abcdef0/1/rtl/web.assets_common.min.css"
     )
-    assert attachment_url_16("web.assets_common", 42, "abcdef0", "js", rtl=True) == (
+    assert build("web.assets_common", "abcdef0", "js", rtl=True, attachment_id=42) == (
         "/web/assets/42-abcdef0/web.assets_common.js"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from odoo_assets.compilation.rules import ScriptRules, StyleRules
 from odoo_assets.series.profile import PageBundle, SeriesProfile
 from odoo_assets.series.shared import LOAD_BUNDLE_CALL
-from odoo_assets.versions import UNIQUE_PATH, bundle_version_any
+from odoo_assets.versions import UNIQUE_PATH, bundle_version
 
 PROFILE = SeriesProfile(
     series="17.0",
@@ -17,7 +17,7 @@ PROFILE = SeriesProfile(
         templates="registry",
     ),
     styles=StyleRules(source_map_comment="/*#", odoo_importer=False),
-    version=bundle_version_any,
+    version=bundle_version,
     urls=UNIQUE_PATH,
     page_bundles=(
         PageBundle("web.assets_web", "js", "backend"),
