@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from odoo_assets.addons import Addon, AddonIndex
 from odoo_assets.errors import ResolutionError
@@ -48,6 +49,22 @@ class IrAssetRow:
     sequence: int
     website_id: int | None = None
     key: str | None = None
+
+    @classmethod
+    def from_values(cls, row_id: int, values: Mapping[str, Any]) -> IrAssetRow:
+        """A row from its field values, as the database or a data file gives them."""
+        return cls(
+            id=row_id,
+            name=values["name"],
+            bundle=values["bundle"],
+            directive=values["directive"],
+            path=values["path"],
+            target=values["target"],
+            active=bool(values["active"]),
+            sequence=int(values["sequence"]),
+            website_id=values["website_id"],
+            key=values["key"],
+        )
 
 
 @dataclass(frozen=True)

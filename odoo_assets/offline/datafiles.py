@@ -74,19 +74,7 @@ class AssetRecord:
         return f"{self.file}:{self.xmlid or self.line}"
 
     def row(self) -> IrAssetRow:
-        v = self.values
-        return IrAssetRow(
-            id=self.id,
-            name=v["name"],
-            bundle=v["bundle"],
-            directive=v["directive"],
-            path=v["path"],
-            target=v["target"],
-            active=bool(v["active"]),
-            sequence=int(v["sequence"]),
-            website_id=v["website_id"],
-            key=v["key"],
-        )
+        return IrAssetRow.from_values(self.id, self.values)
 
 
 @dataclass

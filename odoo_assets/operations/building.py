@@ -455,8 +455,7 @@ def _store(
         removed = att.clean_other_versions(conn, ws.blobs, kept, website_column=website_column)
         for old in removed:
             log_removal(ws, variants[0][0].bundle, old, "older version")
-        for kind, name in ws.profile.signals:
-            att.signal_assets_changed(conn, name, kind)
+        att.signal_workers(conn, ws.profile.signals)
         conn.commit()
     except BaseException:
         conn.rollback()

@@ -179,8 +179,7 @@ def remove_rows(ws: Workspace, rows: Sequence[StoredBundle], reason: str) -> Non
         by_id = {r.id: r for r in rows}
         for row in deleted:
             log_removal(ws, by_id[row.id].bundle if row.id in by_id else "?", row, reason)
-        for kind, name in ws.profile.signals:
-            att.signal_assets_changed(conn, name, kind)
+        att.signal_workers(conn, ws.profile.signals)
         conn.commit()
     except BaseException:
         conn.rollback()

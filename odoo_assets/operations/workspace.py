@@ -115,21 +115,7 @@ class Workspace(Installation):
 
 
 def _ir_asset_rows(raw: list[dict[str, Any]]) -> dict[str, tuple[IrAssetRow, ...]]:
-    return group_by_bundle(
-        IrAssetRow(
-            id=row["id"],
-            name=row["name"],
-            bundle=row["bundle"],
-            directive=row["directive"],
-            path=row["path"],
-            target=row["target"],
-            active=bool(row["active"]),
-            sequence=row["sequence"],
-            website_id=row["website_id"],
-            key=row["key"],
-        )
-        for row in raw
-    )
+    return group_by_bundle(IrAssetRow.from_values(row["id"], row) for row in raw)
 
 
 def read_facts(db: OdooDatabase, settings: Settings, index: AddonIndex) -> DatabaseFacts:

@@ -427,6 +427,12 @@ def signal_assets_changed(conn: Conn, name: str, kind: str = "sequence") -> int 
     return None if row is None or row[0] is None else int(row[0])
 
 
+def signal_workers(conn: Conn, signals: Sequence[tuple[str, str]]) -> None:
+    """Every (kind, name) signal of a series profile, after writing or removing bundles."""
+    for kind, name in signals:
+        signal_assets_changed(conn, name, kind)
+
+
 def _lock_key(key: str) -> int:
     """A stable signed 64-bit key: the first 8 bytes of the key's SHA-1."""
     return int.from_bytes(hashlib.sha1(key.encode()).digest()[:8], "big", signed=True)
