@@ -13,6 +13,7 @@ from typing import Literal
 
 from odoo_assets.compilation.rules import ScriptRules, StyleRules
 from odoo_assets.resolution import BundleEntry
+from odoo_assets.series.shared import lazy_bundle_names
 from odoo_assets.versions import AssetType, BundleUrl, UrlScheme
 
 Scope = Literal["backend", "frontend"]
@@ -84,6 +85,4 @@ class SeriesProfile:
         """Bundle names the client loads on demand, as written in one script."""
         if self.lazy_loader is None:
             return []
-        from odoo_assets.series.shared import lazy_bundle_names
-
         return lazy_bundle_names(self.lazy_loader, script)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from odoo_assets.series.shared import repair_only
+from odoo_assets.series.legacy import repair_only
 from odoo_assets.versions import UrlScheme
 
 URLS = UrlScheme(
