@@ -11,6 +11,7 @@ from odoo_assets.addons import AddonIndex
 from odoo_assets.errors import DataFileError
 from odoo_assets.offline.datafiles import AssetLoader, AssetRecord, read_asset_records, record_origins
 from odoo_assets.offline.install import plan_install
+from odoo_assets.series import profile_for
 from tests.conftest import AddonsTree
 from tests.test_addons import make_addon
 
@@ -35,7 +36,7 @@ def test_fixture_records_in_install_order(addons_tree: AddonsTree) -> None:
     index = AddonIndex(list(addons_tree.paths))
     plan = plan_install(index, ["demo_records"])
     assert plan.modules == ("base", "web", "website", "demo_records")
-    records = read_asset_records(index, plan.modules, "17.0")
+    records = read_asset_records(index, plan.modules, profile_for("17.0").asset_element)
     backend, frontend, own = "web.assets_backend", "web.assets_frontend", "demo_records.assets_records"
     assert summary(records) == [
         (1, "web.asset_backend_polyfill", backend, "prepend", "polyfill.js", True, 1, None),
@@ -75,7 +76,7 @@ def loader_for(
     *,
     module: str = "mod",
     depends: tuple[str, ...] = (),
-    series: int = 17,
+    series: str = "17.0",
 ) -> AssetLoader:
     root = tmp_path / "addons"
     for name in depends:
@@ -86,7 +87,7 @@ def loader_for(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     index = AddonIndex([root])
-    loader = AssetLoader(series_major=series)
+    loader = AssetLoader(asset_element=profile_for(series).asset_element)
     for name in (*depends, module):
         addon = index.get(name)
         assert addon is not None
@@ -202,7 +203,7 @@ def test_asset_element_from_19(tmp_path: Path) -> None:
         '<field name="sequence" eval="5"/></asset>'
         '<asset id="plain"><bundle>web.assets_frontend</bundle><path>mod/static/src/plain.js</path></asset></odoo>'
     )
-    loader = loader_for(tmp_path, {"data/a.xml": xml}, series=19)
+    loader = loader_for(tmp_path, {"data/a.xml": xml}, series="19.0")
     assert [(r.xmlid, dict(r.values)) for r in loader.records] == [
         (
             "mod.s_share",
@@ -234,7 +235,7 @@ def test_asset_element_from_19(tmp_path: Path) -> None:
         ),
     ]
     # A theme's <asset> is a theme.ir.asset, copied to websites when the theme is chosen.
-    theme = loader_for(tmp_path / "theme", {"data/a.xml": xml}, module="theme_x", series=19)
+    theme = loader_for(tmp_path / "theme", {"data/a.xml": xml}, module="theme_x", series="19.0")
     assert theme.records == []
 
 
@@ -243,7 +244,7 @@ def test_asset_element_before_19_fails_the_file(tmp_path: Path) -> None:
     with pytest.raises(
         DataFileError, match=r"^mod/data/a\.xml:2: <asset> is a data element of Odoo 19\.0 and later"
     ):
-        loader_for(tmp_path, {"data/a.xml": xml}, series=18)
+        loader_for(tmp_path, {"data/a.xml": xml}, series="18.0")
 
 
 @pytest.mark.parametrize(
@@ -300,7 +301,7 @@ def test_errors_name_file_and_line(tmp_path: Path, files: dict[str, str | None],
     addon = AddonIndex([root]).get("mod")
     assert addon is not None
     with pytest.raises(DataFileError, match=message):
-        AssetLoader(series_major=17).load_module(addon)
+        AssetLoader(asset_element=profile_for("17.0").asset_element).load_module(addon)
 
 
 def test_updating_another_modules_record(tmp_path: Path) -> None:
@@ -316,7 +317,7 @@ def test_updating_another_modules_record(tmp_path: Path) -> None:
         (root / module / "data").mkdir()
         (root / module / "data" / name).write_text(text, encoding="utf-8")
     index = AddonIndex([root])
-    loader = AssetLoader(series_major=17)
+    loader = AssetLoader(asset_element=profile_for("17.0").asset_element)
     for name in ("web", "mod"):
         addon = index.get(name)
         assert addon is not None

@@ -128,7 +128,7 @@ def offline_installation(
     paths = addons_search_path(settings.addons_paths, settings.data_dir, series)
     index = AddonIndex(paths)
     plan = plan_install(index, modules)
-    records = read_asset_records(index, plan.modules, series)
+    records = read_asset_records(index, plan.modules, profile_for(series).asset_element)
     facts = DatabaseFacts(
         series=series,
         installed=installed_addons(plan.modules, settings.server_wide_modules, index),

@@ -51,8 +51,6 @@ DEFAULTS: Mapping[str, object] = {
 }
 # What a record without sequence gets under a parent with auto_sequence="1".
 AUTO_SEQUENCE = 10
-# The first series whose data files know the <asset> element.
-ASSET_ELEMENT_SINCE = 19
 _XML_FALSE = ("0", "false", "off")
 _CSV_FALSE = ("", "0", "false", "no")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
@@ -93,7 +91,7 @@ class _Where:
 class AssetLoader:
     """Creates and updates ir.asset records as modules load, one module after the other."""
 
-    series_major: int
+    asset_element: bool  # the series' data files know <asset> (its profile says)
     records: list[AssetRecord] = field(default_factory=list)
     by_xmlid: dict[str, int] = field(default_factory=dict)  # xmlid → index in records
     loaded: set[str] = field(default_factory=set)
@@ -155,10 +153,9 @@ class AssetLoader:
 
     def _asset(self, element: Any, where: _Where, auto_sequence: bool) -> None:
         """The `<asset>` shortcut: a record with name, bundle (and directive), path, active."""
-        if self.series_major < ASSET_ELEMENT_SINCE:
+        if not self.asset_element:
             raise where.error(
-                f"<asset> is a data element of Odoo {ASSET_ELEMENT_SINCE}.0 and later; this series"
-                " refuses the file"
+                "<asset> is a data element of Odoo 19.0 and later; this series refuses the file"
             )
         if where.module.startswith("theme_"):
             return  # theme.ir.asset: copied to each website when the theme is installed there
@@ -392,9 +389,10 @@ def _csv_value(name: str, cell: str, where: _Where) -> Any:
     return cell
 
 
-def read_asset_records(index: AddonIndex, modules: Sequence[str], series: str) -> list[AssetRecord]:
-    """The ir.asset records installing `modules` (in load order) creates, by id."""
-    loader = AssetLoader(series_major=int(series.split(".")[0]))
+def read_asset_records(index: AddonIndex, modules: Sequence[str], asset_element: bool) -> list[AssetRecord]:
+    """The ir.asset records installing `modules` (in load order) creates, by id; `asset_element`:
+    the series knows the `<asset>` data element (its profile says)."""
+    loader = AssetLoader(asset_element=asset_element)
     for name in modules:
         addon = index.get(name)
         if addon is not None:

@@ -30,8 +30,6 @@ def repair_only(series: str, urls: UrlScheme, signal_sequences: tuple[str, ...])
         lazy_loader=None,
         signals=tuple(("sequence", name) for name in signal_sequences),
         legacy_shard=True,
-        generates_on_request=False,
-        glob_scope="addon",
     )
 
 

@@ -43,13 +43,11 @@ class SeriesProfile:
     - signals: (kind, name) pairs signalled after writing, so running workers drop cached
       links: a "sequence" to bump, or an insert-only "table" to add a row to;
     - legacy_shard: blobs already stored under a 3-character directory are reused;
-    - generates_on_request: the server builds a missing bundle when its URL is requested
-      (otherwise only while rendering a page, with caches that must be cleared);
-    - glob_scope: "static" (globs only under `<addon>/static/`) or "addon" (anywhere in the
-      addon, extension-filtered);
     - map_mimetype: the type the server's content sniffing gives source maps;
     - index_other_types: rows of non-text types get their major type as index_content
       (19.0 leaves it empty);
+    - asset_element: data files may declare ir.asset records with the `<asset>` element
+      (19.0); earlier series refuse such a file;
     - rows_carry_website: a website bundle's rows have its website_id (16.0; later series
       leave it empty and keep the website in the URL only).
     """
@@ -64,16 +62,11 @@ class SeriesProfile:
     lazy_loader: re.Pattern[str] | None
     signals: tuple[tuple[Literal["sequence", "table"], str], ...]
     legacy_shard: bool
-    generates_on_request: bool
-    glob_scope: Literal["static", "addon"] = "static"
     map_mimetype: str = "application/octet-stream"
     index_other_types: bool = True
     rows_carry_website: bool = False
+    asset_element: bool = False
     not_buildable_hint: str = ""
-
-    @property
-    def major(self) -> int:
-        return int(self.series.split(".")[0])
 
     def parse_url(self, url: str) -> BundleUrl | None:
         return self.urls.parse(url)

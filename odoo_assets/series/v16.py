@@ -40,7 +40,5 @@ PROFILE = SeriesProfile(
     lazy_loader=LOAD_BUNDLE_CALL,
     signals=(("sequence", "base_cache_signaling"),),
     legacy_shard=True,
-    generates_on_request=False,
-    glob_scope="addon",
     rows_carry_website=True,
 )

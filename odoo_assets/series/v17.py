@@ -34,5 +34,4 @@ PROFILE = SeriesProfile(
     lazy_loader=LOAD_BUNDLE_CALL,
     signals=(("sequence", "base_cache_signaling_assets"),),
     legacy_shard=True,
-    generates_on_request=True,
 )

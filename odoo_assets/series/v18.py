@@ -37,6 +37,5 @@ PROFILE = SeriesProfile(
     lazy_loader=LOAD_BUNDLE_CALL,
     signals=(("sequence", "base_cache_signaling_assets"),),
     legacy_shard=False,
-    generates_on_request=True,
     map_mimetype="text/plain",
 )

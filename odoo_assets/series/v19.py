@@ -23,4 +23,5 @@ PROFILE = replace(
     # 19.0 signals through insert-only tables (sequences do not replicate).
     signals=(("table", "orm_signaling_assets"),),
     index_other_types=False,
+    asset_element=True,
 )
